@@ -1,0 +1,333 @@
+"""The domain model: immutable problem and plan objects.
+
+These mirror the public API (``proto/``) but know nothing of protobuf or gRPC. Times are
+absolute integer seconds since the Unix epoch (``*_s``), durations integer seconds, distances
+integer metres (``*_m``), money in the caller's cost units. Validation lives in
+``solver.validation``; constructing an object does no checking so that invalid input can be
+represented, inspected and reported with field paths.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class LatLng:
+    """A WGS84 coordinate in degrees. Convert to (x=lng, y=lat) only in ``geo``."""
+
+    lat: float
+    lng: float
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """Service may *start* in ``[start_s, end_s]`` (epoch seconds, inclusive)."""
+
+    start_s: int
+    end_s: int
+
+
+class SlaMode(enum.Enum):
+    SOFT = "soft"  # lateness after the deadline is allowed and costed
+    HARD = "hard"  # service must start by the deadline, or the order stays unassigned
+
+
+class Priority(enum.IntEnum):
+    """Order priority; costs (lateness, leaving unassigned) scale by ``PRIORITY_FACTOR``."""
+
+    LOW = 1
+    NORMAL = 2
+    HIGH = 3
+    CRITICAL = 4
+
+
+# Why multiplicative and doubling: a critical order must outweigh several normal ones when the
+# fleet is short, but not infinitely (that is what mandatory orders are for).
+PRIORITY_FACTOR: dict[Priority, float] = {
+    Priority.LOW: 0.5,
+    Priority.NORMAL: 1.0,
+    Priority.HIGH: 2.0,
+    Priority.CRITICAL: 4.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SkillRequirement:
+    name: str
+    min_level: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A work order: one visit of ``service_duration_s`` at ``location``."""
+
+    id: str
+    location: LatLng
+    service_duration_s: int = 0
+    time_windows: tuple[TimeWindow, ...] = ()  # empty: any time inside a shift
+    sla_deadline_s: int | None = None  # service should start by then
+    sla_mode: SlaMode = SlaMode.SOFT
+    lateness_cost_per_hour: float = 10.0  # before the priority factor
+    priority: Priority = Priority.NORMAL
+    required_skills: tuple[SkillRequirement, ...] = ()
+    required_engineer_ids: tuple[str, ...] = ()  # non-empty: only these may serve it
+    preferred_engineer_ids: tuple[str, ...] = ()  # others cost ``non_preferred_engineer_cost``
+    excluded_engineer_ids: tuple[str, ...] = ()
+    create_time_s: int | None = None  # for response-time KPIs
+    allow_unassigned: bool = True
+    unassigned_penalty: float | None = None  # None: the default for its priority
+    demand: int = 0  # load units taken from the engineer's capacity
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A break of ``duration_s`` that must start within ``[earliest_start_s, latest_start_s]``."""
+
+    earliest_start_s: int
+    latest_start_s: int
+    duration_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    start_s: int
+    end_s: int
+    breaks: tuple[Break, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Engineer:
+    """A field engineer. Each shift is planned as its own route.
+
+    The first shift starts at ``start_location`` (the current position); later shifts start at
+    ``end_location`` (home) when given, else at ``start_location``. Without ``end_location`` a
+    route ends at its last visit.
+    """
+
+    id: str
+    start_location: LatLng
+    end_location: LatLng | None = None
+    shifts: tuple[Shift, ...] = ()
+    skills: tuple[tuple[str, int], ...] = ()  # (name, level) pairs
+    max_working_time_s: int | None = None  # per shift, from leaving start to reaching end
+    cost_per_hour: float = 0.0  # per hour of working time
+    cost_per_traveled_hour: float = 1.0
+    cost_per_km: float = 0.0
+    speed_factor: float = 1.0  # travel time is divided by this
+    capacity: int | None = None  # None: unlimited
+
+    def skill_level(self, name: str) -> int:
+        for skill, level in self.skills:
+            if skill == name:
+                return level
+        return 0
+
+
+class SearchMode(enum.Enum):
+    RETURN_FAST = "return_fast"  # first plan improved to a local optimum, within the limit
+    CONSUME_ALL_TIME = "consume_all_time"  # metaheuristic search until the time limit
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveWeights:
+    travel: float = 1.0
+    lateness: float = 1.0
+    unassigned: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class GreatCircleModel:
+    """Travel estimated from great-circle distance × ``detour_factor`` at ``speed_kmh``."""
+
+    speed_kmh: float = 40.0
+    # Measured on Porto and Liechtenstein road graphs: road distance ≈ 1.3 × great-circle.
+    detour_factor: float = 1.3
+
+
+@dataclass(frozen=True, slots=True)
+class RoadNetworkModel:
+    """Travel times over a road-network map loaded by the server, chosen by id."""
+
+    map_id: str
+
+
+TravelModel = GreatCircleModel | RoadNetworkModel
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    time_limit_s: float = 10.0
+    search_mode: SearchMode = SearchMode.RETURN_FAST
+    random_seed: int = 0
+    weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    travel_model: TravelModel = field(default_factory=GreatCircleModel)
+    non_preferred_engineer_cost: float = 1.0
+    # Stop after this many improving solutions (0: no limit). Tests use it for exact answers.
+    solution_limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    orders: tuple[Order, ...]
+    engineers: tuple[Engineer, ...]
+    options: SolveOptions = field(default_factory=SolveOptions)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class TravelMatrices:
+    """Travel between locations, as integer seconds and metres, ``[from, to]``.
+
+    Location ``i < len(orders)`` is order ``i``; the rest are engineer locations, laid out by
+    ``solver.locations.Locations``.
+    """
+
+    duration_s: np.ndarray  # int64 (n, n)
+    distance_m: np.ndarray  # int64 (n, n)
+    # Locations the travel model could not place (too far from any road): their orders are
+    # left unassigned as UNROUTABLE instead of failing the request.
+    unroutable: frozenset[int] = frozenset()
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan
+
+
+class UnassignedReason(enum.Enum):
+    NO_QUALIFIED_ENGINEER = "no_qualified_engineer"
+    OUTSIDE_SHIFTS = "outside_shifts"
+    UNREACHABLE_IN_TIME_WINDOWS = "unreachable_in_time_windows"
+    SLA_DEADLINE_UNREACHABLE = "sla_deadline_unreachable"
+    WORKING_TIME_EXCEEDED = "working_time_exceeded"
+    CAPACITY_EXCEEDED = "capacity_exceeded"
+    UNROUTABLE = "unroutable"
+    OUTSIDE_TERRITORY = "outside_territory"
+    NOT_SERVED_FOR_COST = "not_served_for_cost"  # feasible alone; the fleet had no room
+    SOLVE_INCOMPLETE = "solve_incomplete"  # no plan was found in time
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    order_id: str
+    order_index: int
+    arrival_s: int
+    start_s: int
+    end_s: int
+    travel_duration_s: int  # from the previous stop
+    travel_distance_m: int
+    waiting_s: int
+    lateness_s: int  # start after the SLA deadline; 0 when on time or without deadline
+
+
+@dataclass(frozen=True, slots=True)
+class BreakVisit:
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    engineer_id: str
+    engineer_index: int
+    shift_index: int
+    start_s: int
+    end_s: int
+    visits: tuple[Visit, ...]
+    breaks: tuple[BreakVisit, ...]
+    travel_duration_s: int  # including the leg to the end location
+    travel_distance_m: int
+    service_duration_s: int
+    waiting_s: int
+    cost: float
+
+    @property
+    def working_s(self) -> int:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True, slots=True)
+class Unassigned:
+    order_id: str
+    order_index: int
+    reason: UnassignedReason
+    example_engineer_id: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineerUtilization:
+    engineer_id: str
+    working_s: int
+    available_s: int
+    service_s: int
+    travel_s: int
+    utilization: float  # (service + travel) / available shift time
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    orders_total: int
+    orders_served: int
+    orders_unassigned: int
+    orders_with_deadline: int  # served orders that have an SLA deadline
+    on_time_count: int
+    overdue_count: int
+    on_time_rate: float  # of served orders with a deadline; 1.0 when there are none
+    overdue_rate: float
+    total_lateness_s: int
+    mean_response_s: float | None  # creation -> arrival, over served orders with a create time
+    p90_response_s: float | None
+    total_travel_duration_s: int
+    total_travel_distance_m: int
+    total_service_s: int
+    total_working_s: int
+    utilization: tuple[EngineerUtilization, ...]
+    workload_max_minus_min_s: int
+    workload_cv: float  # coefficient of variation of working time across engineers with shifts
+
+
+class SolveStatus(enum.Enum):
+    LOCAL_OPTIMUM = "local_optimum"
+    TIME_LIMIT = "time_limit"
+    SOLUTION_LIMIT = "solution_limit"
+    CANCELLED = "cancelled"
+    NO_SOLUTION = "no_solution"
+    VALIDATED = "validated"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveBreakdown:
+    travel: float = 0.0
+    lateness: float = 0.0
+    unassigned: float = 0.0
+    preference: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.travel + self.lateness + self.unassigned + self.preference
+
+
+@dataclass(frozen=True, slots=True)
+class SolveStats:
+    status: SolveStatus
+    objective: float
+    breakdown: ObjectiveBreakdown
+    first_solution_s: float | None
+    total_s: float
+    solver_version: str
+    random_seed: int
+    solutions_found: int
+    time_limit_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    label: str
+    routes: tuple[Route, ...]
+    unassigned: tuple[Unassigned, ...]
+    kpis: Kpis
+    stats: SolveStats
