@@ -25,10 +25,10 @@ class LatLng:
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
-    """Service may *start* in ``[start_s, end_s]`` (epoch seconds, inclusive)."""
+    """Service may *start* in ``[start_s, end_s]`` (epoch seconds, inclusive; None: open)."""
 
-    start_s: int
-    end_s: int
+    start_s: int | None
+    end_s: int | None
 
 
 class SlaMode(enum.Enum):

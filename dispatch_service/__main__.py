@@ -1,0 +1,3 @@
+from dispatch_service.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""The ``dispatch`` command: serve, solve a request file, run the demo, build maps."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dispatch_service import config
+
+    parser = argparse.ArgumentParser(prog="dispatch", description="Field-service dispatch optimisation service.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_serve = sub.add_parser("serve", help="run the gRPC server")
+    config.add_arguments(p_serve)
+
+    p_solve = sub.add_parser("solve", help="send a request (protobuf JSON) to a server and print the plan")
+    p_solve.add_argument("request", help="SolveRequest as protobuf JSON")
+    p_solve.add_argument("--server", default="127.0.0.1:50051", help="host:port of a running server")
+    p_solve.add_argument("--json", action="store_true", help="print the raw response as JSON")
+    p_solve.add_argument("--timeout", type=float, default=120.0, help="call deadline in seconds")
+
+    p_demo = sub.add_parser("demo", help="start a server on a free local port, solve an example, print the plan")
+    p_demo.add_argument("request", nargs="?", default=str(EXAMPLES / "porto-day.json"))
+    p_demo.add_argument("--json", action="store_true")
+
+    p_map = sub.add_parser("map", help="road-network maps")
+    map_sub = p_map.add_subparsers(dest="map_command", required=True)
+    p_build = map_sub.add_parser("build", help="build a map artifact from an OSM extract", add_help=False)
+    p_build.add_argument("rest", nargs=argparse.REMAINDER)
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        from dispatch_service.server import serve
+
+        serve(config.from_arguments(args))
+        return 0
+    if args.command == "solve":
+        return _solve(args.request, args.server, args.json, args.timeout)
+    if args.command == "demo":
+        return _demo(args.request, args.json)
+    if args.command == "map":
+        from geo.mapbuild import main as build_main
+
+        return build_main(args.rest)
+    return 2
+
+
+def _solve(path: str, address: str, as_json: bool, timeout_s: float) -> int:
+    import grpc
+
+    from dispatch_service import client, errors
+    from dispatch_service.report import format_plan
+
+    try:
+        request = client.load_request(path)
+    except client.RequestFileError as exc:
+        print(f"dispatch: {exc}", file=sys.stderr)
+        return 2
+    try:
+        response = client.solve(address, request, timeout_s=timeout_s)
+    except grpc.RpcError as exc:
+        print(f"dispatch: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        for field, description in errors.field_violations(exc):
+            print(f"  {field}: {description}", file=sys.stderr)
+        return 1
+    print(client.to_json(response) if as_json else format_plan(response))
+    return 0
+
+
+def _demo(path: str, as_json: bool) -> int:
+    from dispatch_service.config import ServerConfig
+    from dispatch_service.server import DispatchServer
+
+    server = DispatchServer(ServerConfig(address="127.0.0.1:0", workers=1))
+    port = server.start()
+    print(f"dispatch demo: server on 127.0.0.1:{port}, solving {path}", file=sys.stderr, flush=True)
+    try:
+        return _solve(path, f"127.0.0.1:{port}", as_json, timeout_s=120.0)
+    finally:
+        server.stop(grace_s=1.0)

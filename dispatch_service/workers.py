@@ -1,0 +1,230 @@
+"""Solver worker processes.
+
+OR-Tools holds the GIL for a whole solve, so a solve inside the server process would freeze
+every other RPC, health checks and cancellation included. Each solve therefore runs in a worker
+process (spawn context, started ahead of time so requests do not pay OR-Tools' import). A
+cancelled or expired call sets the worker's stop flag, which the search polls at each improving
+solution; a search that does not stop within ``grace_s`` (e.g. still building its first plan) has
+its worker killed and replaced. Workers die with the server (``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing as mp
+import os
+import queue
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_CTX = mp.get_context("spawn")
+_POLL_S = 0.02
+
+
+class QueueFull(Exception):
+    """More solves are running or waiting than the pool admits."""
+
+
+class SolveAborted(Exception):
+    """The caller went away (cancelled) or its deadline passed before a plan was ready."""
+
+
+class WorkerFailed(Exception):
+    """The worker died (e.g. a native abort) or raised an unexpected error."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "plan" | "invalid" | "error"
+    value: Any
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when the thread that spawned it exits."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:  # not Linux: the parent's shutdown still terminates workers
+        pass
+
+
+def _worker_main(conn, stop_flag, parent_pid: int) -> None:
+    _die_with_parent()
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
+    from dispatch_service.worker_task import run_task  # imports OR-Tools once per worker
+
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        try:
+            kind, value = run_task(task, should_stop=lambda: stop_flag.value == 1)
+            conn.send(Outcome(kind, value))
+        except BaseException:  # noqa: BLE001 - reported to the caller, the worker lives on
+            conn.send(Outcome("error", traceback.format_exc(limit=20)))
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self.conn, child = _CTX.Pipe()
+        self.stop_flag = _CTX.Value("b", 0, lock=False)
+        self.process = _CTX.Process(target=_worker_main, args=(child, self.stop_flag, os.getpid()), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class SolverPool:
+    """A fixed set of solver processes with a bounded wait queue.
+
+    ``run`` blocks the calling (gRPC handler) thread until the plan is ready, but never holds
+    the GIL meanwhile: it waits on pipes with short timeouts so cancellation is seen promptly.
+    """
+
+    def __init__(self, workers: int = 2, queue_size: int = 8, grace_s: float = 0.5) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.size = workers
+        self.queue_size = queue_size
+        self.grace_s = grace_s
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._admitted = 0
+        self._lock = threading.Lock()
+        self._closed = False
+        # Workers are spawned from one long-lived thread: PR_SET_PDEATHSIG fires when the
+        # *thread* that forked the worker exits, and gRPC handler threads are not ours to keep.
+        self._spawn_requests: queue.Queue[Future | None] = queue.Queue()
+        self._spawner = threading.Thread(target=self._spawn_loop, name="solver-spawner", daemon=True)
+        self._spawner.start()
+        self._all: set[_Worker] = set()
+        for _ in range(workers):
+            self._idle.put(self._spawn())
+
+    # -- spawning -------------------------------------------------------------------------------
+    def _spawn_loop(self) -> None:
+        while True:
+            request = self._spawn_requests.get()
+            if request is None:
+                return
+            try:
+                request.set_result(_Worker())
+            except BaseException as exc:  # noqa: BLE001
+                request.set_exception(exc)
+
+    def _spawn(self) -> _Worker:
+        future: Future = Future()
+        self._spawn_requests.put(future)
+        worker = future.result()
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+            closed = self._closed
+        if not closed:
+            self._idle.put(self._spawn())
+
+    # -- running --------------------------------------------------------------------------------
+    @property
+    def depth(self) -> int:
+        """Solves running or waiting."""
+        return self._admitted
+
+    def run(self, task: Any, aborted: Callable[[], bool], deadline: float | None = None) -> Outcome:
+        """Runs ``task`` in a worker. ``deadline`` is a ``time.monotonic()`` value."""
+        with self._lock:
+            if self._closed:
+                raise SolveAborted("server is shutting down")
+            if self._admitted >= self.size + self.queue_size:
+                raise QueueFull()
+            self._admitted += 1
+        try:
+            worker = self._acquire(aborted, deadline)
+            return self._run_on(worker, task, aborted, deadline)
+        finally:
+            with self._lock:
+                self._admitted -= 1
+
+    def _acquire(self, aborted: Callable[[], bool], deadline: float | None) -> _Worker:
+        while True:
+            try:
+                return self._idle.get(timeout=_POLL_S)
+            except queue.Empty:
+                if aborted() or (deadline is not None and time.monotonic() >= deadline) or self._closed:
+                    raise SolveAborted("gave up waiting for a solver worker") from None
+
+    def _run_on(self, worker: _Worker, task: Any, aborted: Callable[[], bool], deadline: float | None) -> Outcome:
+        worker.stop_flag.value = 0
+        try:
+            worker.conn.send(task)
+        except (BrokenPipeError, OSError):
+            self._replace(worker)
+            raise WorkerFailed("solver worker was not reachable") from None
+        stop_sent_at: float | None = None
+        while True:
+            try:
+                ready = worker.conn.poll(_POLL_S)
+            except (EOFError, OSError):
+                ready = True
+            if ready:
+                try:
+                    outcome = worker.conn.recv()
+                except (EOFError, OSError):
+                    code = worker.process.exitcode
+                    self._replace(worker)
+                    raise WorkerFailed(f"solver worker died (exit code {code})") from None
+                self._idle.put(worker)
+                return outcome
+            if not worker.process.is_alive():
+                code = worker.process.exitcode
+                self._replace(worker)
+                raise WorkerFailed(f"solver worker died (exit code {code})")
+            now = time.monotonic()
+            if stop_sent_at is None and (aborted() or (deadline is not None and now >= deadline) or self._closed):
+                worker.stop_flag.value = 1  # polled by the search at its next solution
+                stop_sent_at = now
+            elif stop_sent_at is not None and now - stop_sent_at >= self.grace_s:
+                log.warning("solver worker did not stop within %.2f s; killing it", self.grace_s)
+                self._replace(worker)
+                raise SolveAborted("the search was stopped")
+
+    def close(self) -> None:
+        """Stops every worker now (in-flight solves fail with SolveAborted)."""
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            try:
+                worker.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+            worker.kill()
+        self._spawn_requests.put(None)
+
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return [w.process.pid for w in self._all if w.process.pid is not None]

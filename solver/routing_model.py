@@ -1,0 +1,338 @@
+"""The OR-Tools model: the one module that speaks ``pywrapcp``.
+
+Identifiers: callers' string ids stay in ``solver.model``; here orders and engineers are dense
+indices, *nodes* are this model's locations (served orders, then depots, then a virtual end for
+open routes), and *routing indices* are OR-Tools' own: convert only through ``self.manager``.
+
+Units: seconds and metres as int64; costs in cost units × ``COST_SCALE``. Transits are registered
+as matrices (``RegisterTransitMatrix``), never as Python callbacks: callbacks cost a Python call
+per arc evaluation and OR-Tools swallows their exceptions (the cost silently becomes 0).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from solver.errors import InvalidProblem, Violation
+from solver.limits import COST_SCALE, DEFAULT_UNASSIGNED_PENALTY, MAX_OBJECTIVE_BOUND
+from solver.model import PRIORITY_FACTOR, Order, Problem, SearchMode, SlaMode, SolveStatus, TravelMatrices
+from solver.vehicles import Vehicles, scaled_durations
+
+_FSS = routing_enums_pb2.FirstSolutionStrategy
+_LSM = routing_enums_pb2.LocalSearchMetaheuristic
+_STATUS = routing_enums_pb2.RoutingSearchStatus
+
+# An order that must not be left unassigned still sits in a disjunction so that a plan always
+# exists; its penalty dwarfs any route cost, and is cut for very large problems to keep the
+# objective inside int64.
+_MANDATORY_PENALTY = 10**15
+
+
+def unassigned_penalty(order: Order) -> float:
+    """Cost units for leaving ``order`` unassigned, before the ``unassigned`` weight."""
+    base = DEFAULT_UNASSIGNED_PENALTY if order.unassigned_penalty is None else order.unassigned_penalty
+    return base * PRIORITY_FACTOR[order.priority]
+
+
+def lateness_cost_per_hour(order: Order) -> float:
+    return order.lateness_cost_per_hour * PRIORITY_FACTOR[order.priority]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What the search found, in epoch seconds: per vehicle its order sequence and times."""
+
+    sequences: list[list[int]]  # order indices per vehicle
+    service_starts_s: list[list[int]]
+    route_start_s: list[int]
+    route_end_s: list[int]
+    breaks_s: list[list[tuple[int, int]]]  # (start, end) per vehicle
+    status: SolveStatus
+    objective_scaled: int
+    first_solution_s: float | None
+    solutions_found: int
+    search_s: float
+
+
+class RoutingModel:
+    """Builds the model for the orders in ``served`` and the given vehicles, then searches."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        matrices: TravelMatrices,
+        vehicles: Vehicles,
+        allowed: np.ndarray,
+        served: np.ndarray,
+    ) -> None:
+        self.problem = problem
+        self.vehicles = vehicles
+        opts = problem.options
+        orders = problem.orders
+        self.served = served = np.asarray(served, dtype=np.int64)
+        self.t0_s = int(vehicles.shift_start_s.min())
+        horizon_s = int(vehicles.shift_end_s.max()) - self.t0_s
+        self.horizon_s = horizon_s
+
+        # --- nodes ---------------------------------------------------------------------------
+        depots = np.unique(np.concatenate([vehicles.start_loc, vehicles.end_loc[vehicles.end_loc >= 0]]))
+        locs = np.concatenate([served, depots])
+        has_open = bool((vehicles.end_loc < 0).any())
+        n_real = locs.shape[0]
+        n_nodes = n_real + (1 if has_open else 0)
+        depot_node = {int(loc): len(served) + k for k, loc in enumerate(depots)}
+        virtual_end = n_real if has_open else -1
+        starts = [depot_node[int(s)] for s in vehicles.start_loc]
+        ends = [depot_node[int(e)] if e >= 0 else virtual_end for e in vehicles.end_loc]
+        self.manager = manager = pywrapcp.RoutingIndexManager(n_nodes, vehicles.count, starts, ends)
+        self.routing = routing = pywrapcp.RoutingModel(manager)
+        self.node_order = np.full(n_nodes, -1, dtype=np.int64)
+        self.node_order[: len(served)] = served
+
+        def padded(matrix: np.ndarray) -> np.ndarray:
+            """The matrix over this model's nodes; the virtual end is reached for free."""
+            out = np.zeros((n_nodes, n_nodes), dtype=np.int64)
+            out[:n_real, :n_real] = matrix[np.ix_(locs, locs)]
+            return out
+
+        duration = padded(matrices.duration_s)
+        distance = padded(matrices.distance_m)
+        self.service_node = np.zeros(n_nodes, dtype=np.int64)
+        self.service_node[: len(served)] = [orders[i].service_duration_s for i in served]
+
+        # --- transits and arc costs, one matrix per distinct vehicle kind ----------------------
+        w = opts.weights
+        time_cb: dict[float, int] = {}
+        cost_cb: dict[tuple[float, float, float], int] = {}
+        time_eval, max_arc_cost = [], 0
+        durations_by_speed: dict[float, np.ndarray] = {}
+        for v in range(vehicles.count):
+            engineer = problem.engineers[vehicles.engineer[v]]
+            factor = float(vehicles.speed_factor[v])
+            if factor not in time_cb:
+                durations_by_speed[factor] = dv = scaled_durations(duration, factor)
+                # Leaving a node takes its service time plus the drive: the cumul is the start of
+                # service, so waiting shows up as slack.
+                time_cb[factor] = routing.RegisterTransitMatrix((self.service_node[:, None] + dv).tolist())
+            time_eval.append(time_cb[factor])
+            key = (factor, engineer.cost_per_traveled_hour, engineer.cost_per_km)
+            if key not in cost_cb:
+                cost = np.rint(
+                    w.travel
+                    * COST_SCALE
+                    * (engineer.cost_per_traveled_hour * durations_by_speed[factor] / 3600.0 + engineer.cost_per_km * distance / 1000.0)
+                ).astype(np.int64)
+                max_arc_cost = max(max_arc_cost, int(cost.max(initial=0)))
+                cost_cb[key] = routing.RegisterTransitMatrix(cost.tolist())
+            routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], v)
+        self.durations_by_speed = durations_by_speed
+        self.distance = distance
+
+        # --- time: shifts, working time, windows, SLA -----------------------------------------
+        routing.AddDimensionWithVehicleTransits(time_eval, horizon_s, horizon_s, False, "time")
+        self.time = time_dim = routing.GetDimensionOrDie("time")
+        bound = max_arc_cost * (n_nodes + vehicles.count)
+        for v in range(vehicles.count):
+            lo, hi = int(vehicles.shift_start_s[v]) - self.t0_s, int(vehicles.shift_end_s[v]) - self.t0_s
+            time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
+            time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
+            time_dim.SetSpanUpperBoundForVehicle(int(vehicles.max_working_s[v]), v)
+            per_hour = problem.engineers[vehicles.engineer[v]].cost_per_hour
+            coef = int(round(w.travel * COST_SCALE * per_hour / 3600.0))
+            if coef > 0:
+                time_dim.SetSpanCostCoefficientForVehicle(coef, v)
+                bound += coef * horizon_s
+
+        n_served = len(served)
+        mandatory = max(1, min(_MANDATORY_PENALTY, MAX_OBJECTIVE_BOUND // (4 * (n_served + 1))))
+        all_vehicles = allowed.shape[1]
+        for node, i in enumerate(served):
+            order = orders[i]
+            index = manager.NodeToIndex(node)
+            cumul = time_dim.CumulVar(index)
+            windows = self._relative_windows(order)
+            cumul.SetRange(windows[0][0], windows[-1][1])
+            for (_, prev_hi), (next_lo, _) in zip(windows, windows[1:]):
+                cumul.RemoveInterval(prev_hi + 1, next_lo - 1)
+            if order.sla_deadline_s is not None and order.sla_mode is SlaMode.SOFT:
+                coef = int(round(w.lateness * COST_SCALE * lateness_cost_per_hour(order) / 3600.0))
+                if coef > 0:
+                    time_dim.SetCumulVarSoftUpperBound(index, order.sla_deadline_s - self.t0_s, coef)
+                    bound += coef * horizon_s
+            if order.allow_unassigned:
+                penalty = int(round(w.unassigned * COST_SCALE * unassigned_penalty(order)))
+            else:
+                penalty = mandatory
+            routing.AddDisjunction([index], penalty)
+            bound += penalty
+            vs = np.flatnonzero(allowed[i])
+            if len(vs) < all_vehicles:
+                routing.VehicleVar(index).SetValues([-1] + vs.tolist())
+
+        # --- load ---------------------------------------------------------------------------
+        demand = np.zeros(n_nodes, dtype=np.int64)
+        demand[:n_served] = [orders[i].demand for i in served]
+        if demand.any():
+            capacities = [
+                int(demand.sum()) if problem.engineers[e].capacity is None else int(problem.engineers[e].capacity)
+                for e in vehicles.engineer
+            ]
+            routing.AddDimensionWithVehicleCapacity(
+                routing.RegisterUnaryTransitVector(demand.tolist()), 0, capacities, True, "load"
+            )
+
+        # --- preferred engineers: a cost when served by anyone else ---------------------------
+        bound += self._add_preferences(served)
+
+        # --- breaks -----------------------------------------------------------------------------
+        self.break_intervals: dict[int, list] = {}
+        visit_transits = [int(self.service_node[manager.IndexToNode(i)]) for i in range(routing.Size())]
+        solver = routing.solver()
+        for v in range(vehicles.count):
+            shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
+            if not shift.breaks:
+                continue
+            intervals = [
+                solver.FixedDurationIntervalVar(
+                    b.earliest_start_s - self.t0_s, b.latest_start_s - self.t0_s, b.duration_s, False, f"break:{v}:{k}"
+                )
+                for k, b in enumerate(shift.breaks)
+            ]
+            time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transits)
+            self.break_intervals[v] = intervals
+        for v in range(vehicles.count):
+            # Leave as late as the plan allows, break as early, come back as early: no idle time
+            # at either end. Breaks go before the end, or the end is fixed while a break may still
+            # lie late and stays pushed out by it.
+            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
+            for interval in self.break_intervals.get(v, ()):
+                routing.AddVariableMinimizedByFinalizer(interval.StartExpr().Var())
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
+
+        if bound > MAX_OBJECTIVE_BOUND:
+            raise InvalidProblem(
+                [Violation("options.objective_weights", "costs and weights are too large for the solver's integer range over this horizon; lower them")]
+            )
+
+    def _relative_windows(self, order: Order) -> list[tuple[int, int]]:
+        """Start-of-service windows relative to t0, clipped to the horizon and a hard SLA."""
+        hi_cap = self.horizon_s
+        if order.sla_mode is SlaMode.HARD and order.sla_deadline_s is not None:
+            hi_cap = min(hi_cap, order.sla_deadline_s - self.t0_s)
+        out = []
+        for window in order.time_windows or ():
+            lo = 0 if window.start_s is None else max(0, window.start_s - self.t0_s)
+            hi = hi_cap if window.end_s is None else min(hi_cap, window.end_s - self.t0_s)
+            if lo <= hi:
+                out.append((lo, hi))
+        if not order.time_windows:
+            out.append((0, hi_cap))
+        return out  # never empty: feasibility kept out orders with no reachable window
+
+    def _add_preferences(self, served: np.ndarray) -> int:
+        problem, routing = self.problem, self.routing
+        cost = int(round(COST_SCALE * problem.options.non_preferred_engineer_cost))
+        with_pref = [(node, problem.orders[i]) for node, i in enumerate(served) if problem.orders[i].preferred_engineer_ids]
+        if not with_pref or cost == 0:
+            return 0
+        index = {e.id: j for j, e in enumerate(problem.engineers)}
+        n_nodes = self.node_order.shape[0]
+        # One vector for every engineer no order prefers, one per engineer some order prefers.
+        stranger = np.zeros(n_nodes, dtype=np.int64)
+        for node, _ in with_pref:
+            stranger[node] = cost
+        vectors: dict[int, np.ndarray] = {}
+        for node, order in with_pref:
+            for ref in order.preferred_engineer_ids:
+                vectors.setdefault(index[ref], stranger.copy())[node] = 0
+        callbacks = {e: routing.RegisterUnaryTransitVector(vec.tolist()) for e, vec in vectors.items()}
+        default_cb = routing.RegisterUnaryTransitVector(stranger.tolist())
+        evals = [callbacks.get(int(e), default_cb) for e in self.vehicles.engineer]
+        total = int(stranger.sum())
+        routing.AddDimensionWithVehicleTransits(evals, 0, total, True, "preference")
+        routing.GetDimensionOrDie("preference").SetSpanCostCoefficientForAllVehicles(1)
+        return total
+
+    def search(
+        self,
+        should_stop: Callable[[], bool] | None = None,
+        on_solution: Callable[[int, float], None] | None = None,
+    ) -> Solution:
+        opts = self.problem.options
+        routing = self.routing
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = _FSS.PARALLEL_CHEAPEST_INSERTION
+        params.local_search_metaheuristic = (
+            _LSM.GREEDY_DESCENT if opts.search_mode is SearchMode.RETURN_FAST else _LSM.GUIDED_LOCAL_SEARCH
+        )
+        params.time_limit.FromMilliseconds(max(1, int(opts.time_limit_s * 1000)))
+        if opts.solution_limit:
+            params.solution_limit = opts.solution_limit
+        routing.solver().ReSeed(opts.random_seed)
+
+        started = time.perf_counter()
+        state = {"first": None, "count": 0, "stopped": False}
+
+        def at_solution() -> None:
+            state["count"] += 1
+            elapsed = time.perf_counter() - started
+            if state["first"] is None:
+                state["first"] = elapsed
+            if on_solution is not None:
+                on_solution(int(routing.CostVar().Value()), elapsed)
+            if should_stop is not None and should_stop():
+                state["stopped"] = True
+                routing.solver().FinishCurrentSearch()
+
+        routing.AddAtSolutionCallback(at_solution)
+        assignment = routing.SolveWithParameters(params)
+        search_s = time.perf_counter() - started
+        status = self._status(routing.status(), assignment, state["stopped"], state["count"])
+        if assignment is None:
+            v = self.vehicles.count
+            return Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v, [[] for _ in range(v)],
+                            status, 0, state["first"], state["count"], search_s)
+        return self._read(assignment, status, state["first"], state["count"], search_s)
+
+    def _status(self, code: int, assignment: object, stopped: bool, count: int) -> SolveStatus:
+        if assignment is None:
+            return SolveStatus.CANCELLED if stopped else SolveStatus.NO_SOLUTION
+        if stopped:
+            return SolveStatus.CANCELLED
+        if self.problem.options.solution_limit and count >= self.problem.options.solution_limit:
+            return SolveStatus.SOLUTION_LIMIT
+        if code in (_STATUS.ROUTING_SUCCESS, _STATUS.ROUTING_OPTIMAL) and self.problem.options.search_mode is SearchMode.RETURN_FAST:
+            return SolveStatus.LOCAL_OPTIMUM
+        return SolveStatus.TIME_LIMIT
+
+    def _read(self, assignment, status: SolveStatus, first_s, count: int, search_s: float) -> Solution:
+        routing, manager, time_dim, t0 = self.routing, self.manager, self.time, self.t0_s
+        sequences, starts, route_start, route_end, breaks = [], [], [], [], []
+        for v in range(self.vehicles.count):
+            seq, st = [], []
+            index = assignment.Value(routing.NextVar(routing.Start(v)))
+            while not routing.IsEnd(index):
+                seq.append(int(self.node_order[manager.IndexToNode(index)]))
+                st.append(assignment.Value(time_dim.CumulVar(index)) + t0)
+                index = assignment.Value(routing.NextVar(index))
+            sequences.append(seq)
+            starts.append(st)
+            route_start.append(assignment.Value(time_dim.CumulVar(routing.Start(v))) + t0)
+            route_end.append(assignment.Value(time_dim.CumulVar(routing.End(v))) + t0)
+            breaks.append([])
+        intervals = assignment.IntervalVarContainer()
+        for k in range(intervals.Size()):
+            element = intervals.Element(k)
+            name = element.Var().Name()
+            if name.startswith("break:") and element.PerformedValue():
+                v = int(name.split(":")[1])
+                breaks[v].append((element.StartValue() + t0, element.StartValue() + element.DurationValue() + t0))
+        for b in breaks:
+            b.sort()
+        return Solution(sequences, starts, route_start, route_end, breaks, status,
+                        int(assignment.ObjectiveValue()), first_s, count, search_s)

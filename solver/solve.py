@@ -1,0 +1,155 @@
+"""``solve``: validation, feasibility, the OR-Tools search and the plan, in that order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import ortools
+
+from solver import feasibility
+from solver.kpis import compute_kpis
+from solver.limits import COST_SCALE, Limits
+from solver.locations import Locations
+from solver.model import (
+    ObjectiveBreakdown,
+    Plan,
+    Problem,
+    SlaMode,
+    SolveStats,
+    SolveStatus,
+    TravelMatrices,
+    Unassigned,
+    UnassignedReason,
+)
+from solver.routes import build_routes
+from solver.routing_model import RoutingModel, Solution, lateness_cost_per_hour, unassigned_penalty
+from solver.validation import validate_or_raise
+from solver.vehicles import Vehicles
+
+SOLVER_VERSION = f"or-tools {ortools.__version__}"
+
+
+def check_matrices(problem: Problem, matrices: TravelMatrices) -> None:
+    """Matrices come from our own providers; a wrong one is a bug, not a bad request.
+
+    OR-Tools solves ragged or negative matrices without a word, so refuse them here.
+    """
+    n = Locations.of(problem).size
+    for name in ("duration_s", "distance_m"):
+        m = getattr(matrices, name)
+        if not isinstance(m, np.ndarray) or m.shape != (n, n) or m.dtype.kind not in "iu":
+            raise ValueError(f"{name} must be an integer array of shape ({n}, {n})")
+        if n and int(m.min()) < 0:
+            raise ValueError(f"{name} must not be negative")
+
+
+def solve(
+    problem: Problem,
+    matrices: TravelMatrices,
+    *,
+    limits: Limits = Limits(),
+    should_stop: Callable[[], bool] | None = None,
+    on_solution: Callable[[int, float], None] | None = None,
+    extra_allowed: np.ndarray | None = None,
+) -> Plan:
+    """Plans ``problem``; raises ``InvalidProblem`` listing every broken rule.
+
+    ``should_stop`` is polled at each improving solution (the search then ends with the best
+    plan so far); ``on_solution`` receives (objective in scaled units, seconds elapsed).
+    ``extra_allowed`` (bool orders × engineers) adds eligibility rules such as territories.
+    """
+    started = time.perf_counter()
+    validate_or_raise(problem, limits)
+    check_matrices(problem, matrices)
+    vehicles = Vehicles.of(problem, Locations.of(problem))
+    feas = feasibility.check(problem, matrices, vehicles, extra_allowed)
+    served = np.flatnonzero(feas.allowed.any(axis=1)) if len(problem.orders) else np.zeros(0, dtype=np.int64)
+
+    if served.size:
+        model = RoutingModel(problem, matrices, vehicles, feas.allowed, served)
+        solution = model.search(should_stop=should_stop, on_solution=on_solution)
+    else:
+        v = vehicles.count
+        solution = Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v,
+                            [[] for _ in range(v)], SolveStatus.LOCAL_OPTIMUM, 0, None, 0, 0.0)
+
+    routes = build_routes(
+        problem, matrices, vehicles, solution.sequences, solution.service_starts_s,
+        solution.route_start_s, solution.breaks_s,
+    )
+    unassigned = _unassigned(problem, feas, served, routes, solution, vehicles)
+    breakdown = _breakdown(problem, routes, unassigned)
+    kpis = compute_kpis(problem, routes, unassigned)
+    stats = SolveStats(
+        status=solution.status,
+        # The search saw only the orders some engineer could serve; the others' penalties are
+        # part of the plan's cost all the same.
+        objective=solution.objective_scaled / COST_SCALE + _penalties(problem, feas.reasons),
+        breakdown=breakdown,
+        first_solution_s=solution.first_solution_s,
+        total_s=time.perf_counter() - started,
+        solver_version=SOLVER_VERSION,
+        random_seed=problem.options.random_seed,
+        solutions_found=solution.solutions_found,
+        time_limit_s=problem.options.time_limit_s,
+    )
+    return Plan(problem.label, routes, unassigned, kpis, stats)
+
+
+def _unassigned(problem, feas, served, routes, solution, vehicles) -> tuple[Unassigned, ...]:
+    visited = {visit.order_index for route in routes for visit in route.visits}
+    engineers = problem.engineers
+    out = []
+    for i, order in enumerate(problem.orders):
+        if i in visited:
+            continue
+        if i in feas.reasons:
+            reason, example = feas.reasons[i]
+            detail = _DETAILS[reason]
+        else:
+            reason = (
+                UnassignedReason.SOLVE_INCOMPLETE
+                if solution.status in (SolveStatus.NO_SOLUTION, SolveStatus.CANCELLED) and not any(solution.sequences)
+                else UnassignedReason.NOT_SERVED_FOR_COST
+            )
+            example = int(vehicles.engineer[int(np.flatnonzero(feas.allowed[i])[0])])
+            detail = _DETAILS[reason]
+        out.append(Unassigned(order.id, i, reason, engineers[example].id if example >= 0 else "", detail))
+    return tuple(out)
+
+
+_DETAILS = {
+    UnassignedReason.UNROUTABLE: "the order's location is too far from any road of the map",
+    UnassignedReason.NO_QUALIFIED_ENGINEER: "no engineer has the required skills and is allowed by the required/excluded lists",
+    UnassignedReason.CAPACITY_EXCEEDED: "the order's demand exceeds every qualified engineer's capacity",
+    UnassignedReason.OUTSIDE_SHIFTS: "no time window overlaps a qualified engineer's shift long enough for the service",
+    UnassignedReason.UNREACHABLE_IN_TIME_WINDOWS: "no qualified engineer can reach the site and finish within a time window and the shift",
+    UnassignedReason.SLA_DEADLINE_UNREACHABLE: "no qualified engineer can start service before the hard SLA deadline",
+    UnassignedReason.WORKING_TIME_EXCEEDED: "travel there and back plus service exceeds every qualified engineer's maximum working time",
+    UnassignedReason.OUTSIDE_TERRITORY: "the order lies outside every qualified engineer's hard territory",
+    UnassignedReason.NOT_SERVED_FOR_COST: "servable alone, but the plan had no room for it at a lower cost than its penalty",
+    UnassignedReason.SOLVE_INCOMPLETE: "the search found no plan within the time limit",
+}
+
+
+def _penalties(problem: Problem, orders) -> float:
+    w = problem.options.weights.unassigned
+    return sum(w * unassigned_penalty(problem.orders[i]) for i in orders if problem.orders[i].allow_unassigned)
+
+
+def _breakdown(problem: Problem, routes, unassigned) -> ObjectiveBreakdown:
+    w = problem.options.weights
+    travel = w.travel * sum(r.cost for r in routes)
+    lateness = 0.0
+    preference = 0.0
+    for route in routes:
+        for visit in route.visits:
+            order = problem.orders[visit.order_index]
+            if visit.lateness_s and order.sla_mode is SlaMode.SOFT:
+                lateness += w.lateness * lateness_cost_per_hour(order) * visit.lateness_s / 3600.0
+            if order.preferred_engineer_ids and route.engineer_id not in order.preferred_engineer_ids:
+                preference += problem.options.non_preferred_engineer_cost
+    unassigned_cost = _penalties(problem, (u.order_index for u in unassigned))
+    return ObjectiveBreakdown(travel=travel, lateness=lateness, unassigned=unassigned_cost, preference=preference)
