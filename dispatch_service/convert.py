@@ -135,13 +135,13 @@ def _engineer(r: _Reader, p: str, e: pb.Engineer) -> Engineer:
         breaks = []
         for b, brk in enumerate(s.breaks):
             bp = f"{sp}.breaks[{b}]"
-            breaks.append(
-                Break(
-                    r.time(brk, "earliest_start_time", f"{bp}.earliest_start_time", required=True) or 0,
-                    r.time(brk, "latest_start_time", f"{bp}.latest_start_time", required=True) or 0,
-                    r.duration(brk, "duration", f"{bp}.duration", required=True) or 1,
-                )
-            )
+            earliest = r.time(brk, "earliest_start_time", f"{bp}.earliest_start_time", required=True)
+            latest = r.time(brk, "latest_start_time", f"{bp}.latest_start_time", required=True)
+            duration = r.duration(brk, "duration", f"{bp}.duration", required=True)
+            # Placeholders for missing parts keep the rest of the request checkable.
+            earliest = latest if earliest is None else earliest
+            latest = earliest if latest is None else latest
+            breaks.append(Break(earliest or 0, latest or 0, 1 if duration is None else duration))
         start = r.time(s, "start_time", f"{sp}.start_time", required=True)
         end = r.time(s, "end_time", f"{sp}.end_time", required=True)
         if start is None or end is None:  # placeholder keeping the rest checkable

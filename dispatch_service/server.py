@@ -173,8 +173,8 @@ class DispatchServer:
 def serve(config: ServerConfig) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = DispatchServer(config)
-    port = server.start()
     server.install_signal_handlers()
+    port = server.start()
     host = config.address.rsplit(":", 1)[0]
     log.info("dispatch service listening on %s:%d (%d solver workers)", host, port, config.workers)
     server.wait()

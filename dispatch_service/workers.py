@@ -65,6 +65,7 @@ def _worker_main(conn, stop_flag, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
     from dispatch_service.worker_task import run_task  # imports OR-Tools once per worker
 
+    conn.send(Outcome("ready", os.getpid()))
     while True:
         try:
             task = conn.recv()
@@ -79,6 +80,9 @@ def _worker_main(conn, stop_flag, parent_pid: int) -> None:
             conn.send(Outcome("error", traceback.format_exc(limit=20)))
 
 
+_READY_TIMEOUT_S = 120.0
+
+
 class _Worker:
     def __init__(self) -> None:
         self.conn, child = _CTX.Pipe()
@@ -86,6 +90,11 @@ class _Worker:
         self.process = _CTX.Process(target=_worker_main, args=(child, self.stop_flag, os.getpid()), daemon=True)
         self.process.start()
         child.close()
+        # Wait until OR-Tools is imported, so the first request's time limit is all search.
+        if not self.conn.poll(_READY_TIMEOUT_S):
+            self.kill()
+            raise WorkerFailed("solver worker did not start")
+        self.conn.recv()
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -117,8 +126,8 @@ class SolverPool:
         self._spawner = threading.Thread(target=self._spawn_loop, name="solver-spawner", daemon=True)
         self._spawner.start()
         self._all: set[_Worker] = set()
-        for _ in range(workers):
-            self._idle.put(self._spawn())
+        for future in [self._spawn() for _ in range(workers)]:
+            self._idle.put(future.result())
 
     # -- spawning -------------------------------------------------------------------------------
     def _spawn_loop(self) -> None:
@@ -127,25 +136,32 @@ class SolverPool:
             if request is None:
                 return
             try:
-                request.set_result(_Worker())
+                worker = _Worker()
             except BaseException as exc:  # noqa: BLE001
                 request.set_exception(exc)
+                continue
+            with self._lock:
+                if self._closed:
+                    worker.kill()
+                    request.set_exception(SolveAborted("server is shutting down"))
+                    continue
+                self._all.add(worker)
+            request.set_result(worker)
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self) -> Future:
         future: Future = Future()
         self._spawn_requests.put(future)
-        worker = future.result()
-        with self._lock:
-            self._all.add(worker)
-        return worker
+        return future
 
     def _replace(self, worker: _Worker) -> None:
+        """Kills ``worker``; its replacement joins the idle queue once it is ready."""
         worker.kill()
         with self._lock:
             self._all.discard(worker)
-            closed = self._closed
-        if not closed:
-            self._idle.put(self._spawn())
+            if self._closed:
+                return
+        future = self._spawn()
+        future.add_done_callback(lambda f: f.exception() is None and self._idle.put(f.result()))
 
     # -- running --------------------------------------------------------------------------------
     @property

@@ -260,6 +260,7 @@ class RoutingModel:
 
     def search(
         self,
+        time_limit_s: float,
         should_stop: Callable[[], bool] | None = None,
         on_solution: Callable[[int, float], None] | None = None,
     ) -> Solution:
@@ -270,7 +271,7 @@ class RoutingModel:
         params.local_search_metaheuristic = (
             _LSM.GREEDY_DESCENT if opts.search_mode is SearchMode.RETURN_FAST else _LSM.GUIDED_LOCAL_SEARCH
         )
-        params.time_limit.FromMilliseconds(max(1, int(opts.time_limit_s * 1000)))
+        params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
         if opts.solution_limit:
             params.solution_limit = opts.solution_limit
         routing.solver().ReSeed(opts.random_seed)

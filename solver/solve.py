@@ -69,7 +69,9 @@ def solve(
 
     if served.size:
         model = RoutingModel(problem, matrices, vehicles, feas.allowed, served)
-        solution = model.search(should_stop=should_stop, on_solution=on_solution)
+        # The time limit counts from the call: building the model used some of it.
+        remaining_s = problem.options.time_limit_s - (time.perf_counter() - started)
+        solution = model.search(time_limit_s=max(0.01, remaining_s), should_stop=should_stop, on_solution=on_solution)
     else:
         v = vehicles.count
         solution = Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v,
