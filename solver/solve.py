@@ -81,7 +81,7 @@ def solve(
         problem, matrices, vehicles, solution.sequences, solution.service_starts_s,
         solution.route_start_s, solution.breaks_s,
     )
-    unassigned = _unassigned(problem, feas, served, routes, solution, vehicles)
+    unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
     breakdown = _breakdown(problem, routes, unassigned)
     kpis = compute_kpis(problem, routes, unassigned)
     stats = SolveStats(
@@ -100,7 +100,7 @@ def solve(
     return Plan(problem.label, routes, unassigned, kpis, stats)
 
 
-def _unassigned(problem, feas, served, routes, solution, vehicles) -> tuple[Unassigned, ...]:
+def _unassigned(problem, matrices, feas, routes, solution, vehicles) -> tuple[Unassigned, ...]:
     visited = {visit.order_index for route in routes for visit in route.visits}
     engineers = problem.engineers
     out = []
@@ -116,7 +116,10 @@ def _unassigned(problem, feas, served, routes, solution, vehicles) -> tuple[Unas
                 if solution.status in (SolveStatus.NO_SOLUTION, SolveStatus.CANCELLED) and not any(solution.sequences)
                 else UnassignedReason.NOT_SERVED_FOR_COST
             )
-            example = int(vehicles.engineer[int(np.flatnonzero(feas.allowed[i])[0])])
+            # The qualified engineer who starts nearest: the one a dispatcher would ask first.
+            allowed = np.flatnonzero(feas.allowed[i])
+            nearest = allowed[int(np.argmin(matrices.duration_s[vehicles.start_loc[allowed], i]))]
+            example = int(vehicles.engineer[nearest])
             detail = _DETAILS[reason]
         out.append(Unassigned(order.id, i, reason, engineers[example].id if example >= 0 else "", detail))
     return tuple(out)

@@ -1,0 +1,84 @@
+"""The ``dispatch`` command line against the real server."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+from google.protobuf import json_format
+
+from dispatch_service.api.v1 import dispatch_pb2 as pb
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def dispatch(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dispatch_service", *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def test_solve_prints_routes_unassigned_and_kpis(server):
+    result = dispatch("solve", str(EXAMPLES / "small.json"), "--server", f"127.0.0.1:{server.port}")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for text in ("ana (shift 0)", "WO-1001", "Unassigned (1)", "WO-1006", "NO_QUALIFIED_ENGINEER", "KPIs", "on time (SLA)"):
+        assert text in out
+
+
+def test_solve_json_is_the_raw_response(server):
+    result = dispatch("solve", str(EXAMPLES / "small.json"), "--server", f"127.0.0.1:{server.port}", "--json")
+    assert result.returncode == 0, result.stderr
+    response = json_format.Parse(result.stdout, pb.SolveResponse())
+    assert response.label.startswith("small example")
+    assert response.kpis.orders_total == 6
+
+
+def test_malformed_json_is_a_clear_error(tmp_path, server):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"orders": [')
+    result = dispatch("solve", str(bad), "--server", f"127.0.0.1:{server.port}")
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr
+
+
+def test_json_that_is_not_a_request_is_a_clear_error(tmp_path, server):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"orders": [{"idd": "x"}]}))
+    result = dispatch("solve", str(bad), "--server", f"127.0.0.1:{server.port}")
+    assert result.returncode == 2
+    assert "not a SolveRequest" in result.stderr and "idd" in result.stderr
+
+
+def test_undecodable_bytes_are_a_clear_error(tmp_path, server):
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\xff\xfe\x00garbage")
+    result = dispatch("solve", str(bad), "--server", f"127.0.0.1:{server.port}")
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+
+
+def test_invalid_request_prints_each_field(tmp_path, server):
+    body = json.loads((EXAMPLES / "small.json").read_text())
+    body["orders"][2]["location"]["latitude"] = 123
+    path = tmp_path / "invalid.json"
+    path.write_text(json.dumps(body))
+    result = dispatch("solve", str(path), "--server", f"127.0.0.1:{server.port}")
+    assert result.returncode == 1
+    assert "INVALID_ARGUMENT" in result.stderr and "orders[2].location.latitude" in result.stderr
+
+
+def test_examples_are_valid_requests(stub):
+    """Every example in examples/ passes validation as it is shipped."""
+    for path in sorted(EXAMPLES.glob("*.json")):
+        request = json_format.Parse(path.read_text(), pb.SolveRequest())
+        request.validate_only = True
+        assert stub.Solve(request, timeout=30).stats.status == pb.VALIDATED, path.name
+
+
+def test_porto_day_is_the_size_the_readme_promises():
+    request = json_format.Parse((EXAMPLES / "porto-day.json").read_text(), pb.SolveRequest())
+    assert len(request.orders) == 200 and len(request.engineers) == 20
+    assert {s.name for o in request.orders for s in o.required_skills} == {"electrical", "hvac", "plumbing"}
+    assert all(o.sla_deadline.seconds - o.create_time.seconds == 4 * 3600 for o in request.orders)
