@@ -26,6 +26,19 @@ class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRIORITY_HIGH: _ClassVar[Priority]
     PRIORITY_CRITICAL: _ClassVar[Priority]
 
+class TerritoryMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TERRITORY_MODE_UNSPECIFIED: _ClassVar[TerritoryMode]
+    TERRITORY_MODE_HARD: _ClassVar[TerritoryMode]
+    TERRITORY_MODE_SOFT: _ClassVar[TerritoryMode]
+
+class GeometryFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GEOMETRY_FORMAT_UNSPECIFIED: _ClassVar[GeometryFormat]
+    GEOMETRY_FORMAT_NONE: _ClassVar[GeometryFormat]
+    GEOMETRY_FORMAT_ENCODED_POLYLINE: _ClassVar[GeometryFormat]
+    GEOMETRY_FORMAT_GEOJSON: _ClassVar[GeometryFormat]
+
 class SearchMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SEARCH_MODE_UNSPECIFIED: _ClassVar[SearchMode]
@@ -55,6 +68,29 @@ class SolveStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CANCELLED: _ClassVar[SolveStatus]
     NO_SOLUTION: _ClassVar[SolveStatus]
     VALIDATED: _ClassVar[SolveStatus]
+
+class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    JOB_STATE_UNSPECIFIED: _ClassVar[JobState]
+    JOB_STATE_PENDING: _ClassVar[JobState]
+    JOB_STATE_RUNNING: _ClassVar[JobState]
+    JOB_STATE_SUCCEEDED: _ClassVar[JobState]
+    JOB_STATE_FAILED: _ClassVar[JobState]
+    JOB_STATE_CANCELLED: _ClassVar[JobState]
+
+class ViolationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VIOLATION_TYPE_UNSPECIFIED: _ClassVar[ViolationType]
+    VIOLATION_TYPE_TIME_WINDOW_MISSED: _ClassVar[ViolationType]
+    VIOLATION_TYPE_HARD_SLA_MISSED: _ClassVar[ViolationType]
+    VIOLATION_TYPE_SKILL_MISSING: _ClassVar[ViolationType]
+    VIOLATION_TYPE_ENGINEER_NOT_ALLOWED: _ClassVar[ViolationType]
+    VIOLATION_TYPE_OUTSIDE_SHIFT: _ClassVar[ViolationType]
+    VIOLATION_TYPE_WORKING_TIME_EXCEEDED: _ClassVar[ViolationType]
+    VIOLATION_TYPE_CAPACITY_EXCEEDED: _ClassVar[ViolationType]
+    VIOLATION_TYPE_UNROUTABLE_LOCATION: _ClassVar[ViolationType]
+    VIOLATION_TYPE_OUTSIDE_TERRITORY: _ClassVar[ViolationType]
+    VIOLATION_TYPE_BREAK_MISSED: _ClassVar[ViolationType]
 SLA_MODE_UNSPECIFIED: SlaMode
 SLA_MODE_SOFT: SlaMode
 SLA_MODE_HARD: SlaMode
@@ -63,6 +99,13 @@ PRIORITY_LOW: Priority
 PRIORITY_NORMAL: Priority
 PRIORITY_HIGH: Priority
 PRIORITY_CRITICAL: Priority
+TERRITORY_MODE_UNSPECIFIED: TerritoryMode
+TERRITORY_MODE_HARD: TerritoryMode
+TERRITORY_MODE_SOFT: TerritoryMode
+GEOMETRY_FORMAT_UNSPECIFIED: GeometryFormat
+GEOMETRY_FORMAT_NONE: GeometryFormat
+GEOMETRY_FORMAT_ENCODED_POLYLINE: GeometryFormat
+GEOMETRY_FORMAT_GEOJSON: GeometryFormat
 SEARCH_MODE_UNSPECIFIED: SearchMode
 SEARCH_MODE_RETURN_FAST: SearchMode
 SEARCH_MODE_CONSUME_ALL_TIME: SearchMode
@@ -84,20 +127,77 @@ SOLUTION_LIMIT: SolveStatus
 CANCELLED: SolveStatus
 NO_SOLUTION: SolveStatus
 VALIDATED: SolveStatus
+JOB_STATE_UNSPECIFIED: JobState
+JOB_STATE_PENDING: JobState
+JOB_STATE_RUNNING: JobState
+JOB_STATE_SUCCEEDED: JobState
+JOB_STATE_FAILED: JobState
+JOB_STATE_CANCELLED: JobState
+VIOLATION_TYPE_UNSPECIFIED: ViolationType
+VIOLATION_TYPE_TIME_WINDOW_MISSED: ViolationType
+VIOLATION_TYPE_HARD_SLA_MISSED: ViolationType
+VIOLATION_TYPE_SKILL_MISSING: ViolationType
+VIOLATION_TYPE_ENGINEER_NOT_ALLOWED: ViolationType
+VIOLATION_TYPE_OUTSIDE_SHIFT: ViolationType
+VIOLATION_TYPE_WORKING_TIME_EXCEEDED: ViolationType
+VIOLATION_TYPE_CAPACITY_EXCEEDED: ViolationType
+VIOLATION_TYPE_UNROUTABLE_LOCATION: ViolationType
+VIOLATION_TYPE_OUTSIDE_TERRITORY: ViolationType
+VIOLATION_TYPE_BREAK_MISSED: ViolationType
 
 class SolveRequest(_message.Message):
-    __slots__ = ("label", "orders", "engineers", "options", "validate_only")
+    __slots__ = ("label", "orders", "engineers", "options", "validate_only", "replan")
     LABEL_FIELD_NUMBER: _ClassVar[int]
     ORDERS_FIELD_NUMBER: _ClassVar[int]
     ENGINEERS_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    REPLAN_FIELD_NUMBER: _ClassVar[int]
     label: str
     orders: _containers.RepeatedCompositeFieldContainer[Order]
     engineers: _containers.RepeatedCompositeFieldContainer[Engineer]
     options: SolveOptions
     validate_only: bool
-    def __init__(self, label: _Optional[str] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., engineers: _Optional[_Iterable[_Union[Engineer, _Mapping]]] = ..., options: _Optional[_Union[SolveOptions, _Mapping]] = ..., validate_only: _Optional[bool] = ...) -> None: ...
+    replan: ReplanContext
+    def __init__(self, label: _Optional[str] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., engineers: _Optional[_Iterable[_Union[Engineer, _Mapping]]] = ..., options: _Optional[_Union[SolveOptions, _Mapping]] = ..., validate_only: _Optional[bool] = ..., replan: _Optional[_Union[ReplanContext, _Mapping]] = ...) -> None: ...
+
+class ReplanContext(_message.Message):
+    __slots__ = ("freeze_before_time", "engineer_states", "previous_routes", "reassignment_cost", "arrival_shift_cost_per_hour", "arrival_tolerance")
+    FREEZE_BEFORE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_STATES_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_ROUTES_FIELD_NUMBER: _ClassVar[int]
+    REASSIGNMENT_COST_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_SHIFT_COST_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    freeze_before_time: _timestamp_pb2.Timestamp
+    engineer_states: _containers.RepeatedCompositeFieldContainer[EngineerState]
+    previous_routes: _containers.RepeatedCompositeFieldContainer[PlannedRoute]
+    reassignment_cost: float
+    arrival_shift_cost_per_hour: float
+    arrival_tolerance: _duration_pb2.Duration
+    def __init__(self, freeze_before_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., engineer_states: _Optional[_Iterable[_Union[EngineerState, _Mapping]]] = ..., previous_routes: _Optional[_Iterable[_Union[PlannedRoute, _Mapping]]] = ..., reassignment_cost: _Optional[float] = ..., arrival_shift_cost_per_hour: _Optional[float] = ..., arrival_tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class EngineerState(_message.Message):
+    __slots__ = ("engineer_id", "in_progress_order_id", "in_progress_start_time", "committed_order_ids")
+    ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
+    IN_PROGRESS_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    IN_PROGRESS_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    engineer_id: str
+    in_progress_order_id: str
+    in_progress_start_time: _timestamp_pb2.Timestamp
+    committed_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, engineer_id: _Optional[str] = ..., in_progress_order_id: _Optional[str] = ..., in_progress_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., committed_order_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PlannedRoute(_message.Message):
+    __slots__ = ("engineer_id", "shift_index", "order_ids")
+    ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    engineer_id: str
+    shift_index: int
+    order_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., order_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Order(_message.Message):
     __slots__ = ("id", "location", "service_duration", "time_windows", "sla_deadline", "sla_mode", "lateness_cost_per_hour", "priority", "required_skills", "required_engineer_ids", "preferred_engineer_ids", "excluded_engineer_ids", "create_time", "mandatory", "unassigned_penalty", "demand")
@@ -160,7 +260,7 @@ class Skill(_message.Message):
     def __init__(self, name: _Optional[str] = ..., level: _Optional[int] = ...) -> None: ...
 
 class Engineer(_message.Message):
-    __slots__ = ("id", "start_location", "end_location", "shifts", "skills", "max_working_time", "cost_per_hour", "cost_per_traveled_hour", "cost_per_km", "speed_factor", "capacity")
+    __slots__ = ("id", "start_location", "end_location", "shifts", "skills", "max_working_time", "cost_per_hour", "cost_per_traveled_hour", "cost_per_km", "speed_factor", "capacity", "territory")
     ID_FIELD_NUMBER: _ClassVar[int]
     START_LOCATION_FIELD_NUMBER: _ClassVar[int]
     END_LOCATION_FIELD_NUMBER: _ClassVar[int]
@@ -172,6 +272,7 @@ class Engineer(_message.Message):
     COST_PER_KM_FIELD_NUMBER: _ClassVar[int]
     SPEED_FACTOR_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    TERRITORY_FIELD_NUMBER: _ClassVar[int]
     id: str
     start_location: _latlng_pb2.LatLng
     end_location: _latlng_pb2.LatLng
@@ -183,7 +284,18 @@ class Engineer(_message.Message):
     cost_per_km: float
     speed_factor: float
     capacity: int
-    def __init__(self, id: _Optional[str] = ..., start_location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., end_location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., shifts: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., max_working_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost_per_hour: _Optional[float] = ..., cost_per_traveled_hour: _Optional[float] = ..., cost_per_km: _Optional[float] = ..., speed_factor: _Optional[float] = ..., capacity: _Optional[int] = ...) -> None: ...
+    territory: Territory
+    def __init__(self, id: _Optional[str] = ..., start_location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., end_location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., shifts: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., max_working_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost_per_hour: _Optional[float] = ..., cost_per_traveled_hour: _Optional[float] = ..., cost_per_km: _Optional[float] = ..., speed_factor: _Optional[float] = ..., capacity: _Optional[int] = ..., territory: _Optional[_Union[Territory, _Mapping]] = ...) -> None: ...
+
+class Territory(_message.Message):
+    __slots__ = ("geojson", "mode", "outside_cost")
+    GEOJSON_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    OUTSIDE_COST_FIELD_NUMBER: _ClassVar[int]
+    geojson: str
+    mode: TerritoryMode
+    outside_cost: float
+    def __init__(self, geojson: _Optional[str] = ..., mode: _Optional[_Union[TerritoryMode, str]] = ..., outside_cost: _Optional[float] = ...) -> None: ...
 
 class Shift(_message.Message):
     __slots__ = ("start_time", "end_time", "breaks")
@@ -206,7 +318,7 @@ class Break(_message.Message):
     def __init__(self, earliest_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class SolveOptions(_message.Message):
-    __slots__ = ("time_limit", "search_mode", "random_seed", "objective_weights", "travel_model", "non_preferred_engineer_cost", "solution_limit")
+    __slots__ = ("time_limit", "search_mode", "random_seed", "objective_weights", "travel_model", "non_preferred_engineer_cost", "solution_limit", "geometry_format")
     TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
     SEARCH_MODE_FIELD_NUMBER: _ClassVar[int]
     RANDOM_SEED_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +326,7 @@ class SolveOptions(_message.Message):
     TRAVEL_MODEL_FIELD_NUMBER: _ClassVar[int]
     NON_PREFERRED_ENGINEER_COST_FIELD_NUMBER: _ClassVar[int]
     SOLUTION_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    GEOMETRY_FORMAT_FIELD_NUMBER: _ClassVar[int]
     time_limit: _duration_pb2.Duration
     search_mode: SearchMode
     random_seed: int
@@ -221,7 +334,8 @@ class SolveOptions(_message.Message):
     travel_model: TravelModel
     non_preferred_engineer_cost: float
     solution_limit: int
-    def __init__(self, time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., search_mode: _Optional[_Union[SearchMode, str]] = ..., random_seed: _Optional[int] = ..., objective_weights: _Optional[_Union[ObjectiveWeights, _Mapping]] = ..., travel_model: _Optional[_Union[TravelModel, _Mapping]] = ..., non_preferred_engineer_cost: _Optional[float] = ..., solution_limit: _Optional[int] = ...) -> None: ...
+    geometry_format: GeometryFormat
+    def __init__(self, time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., search_mode: _Optional[_Union[SearchMode, str]] = ..., random_seed: _Optional[int] = ..., objective_weights: _Optional[_Union[ObjectiveWeights, _Mapping]] = ..., travel_model: _Optional[_Union[TravelModel, _Mapping]] = ..., non_preferred_engineer_cost: _Optional[float] = ..., solution_limit: _Optional[int] = ..., geometry_format: _Optional[_Union[GeometryFormat, str]] = ...) -> None: ...
 
 class ObjectiveWeights(_message.Message):
     __slots__ = ("travel", "lateness", "unassigned")
@@ -234,10 +348,20 @@ class ObjectiveWeights(_message.Message):
     def __init__(self, travel: _Optional[float] = ..., lateness: _Optional[float] = ..., unassigned: _Optional[float] = ...) -> None: ...
 
 class TravelModel(_message.Message):
-    __slots__ = ("great_circle",)
+    __slots__ = ("great_circle", "road_network")
     GREAT_CIRCLE_FIELD_NUMBER: _ClassVar[int]
+    ROAD_NETWORK_FIELD_NUMBER: _ClassVar[int]
     great_circle: GreatCircle
-    def __init__(self, great_circle: _Optional[_Union[GreatCircle, _Mapping]] = ...) -> None: ...
+    road_network: RoadNetwork
+    def __init__(self, great_circle: _Optional[_Union[GreatCircle, _Mapping]] = ..., road_network: _Optional[_Union[RoadNetwork, _Mapping]] = ...) -> None: ...
+
+class RoadNetwork(_message.Message):
+    __slots__ = ("map_id", "max_snap_distance_meters")
+    MAP_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_SNAP_DISTANCE_METERS_FIELD_NUMBER: _ClassVar[int]
+    map_id: str
+    max_snap_distance_meters: float
+    def __init__(self, map_id: _Optional[str] = ..., max_snap_distance_meters: _Optional[float] = ...) -> None: ...
 
 class GreatCircle(_message.Message):
     __slots__ = ("speed_kmh", "detour_factor")
@@ -262,7 +386,7 @@ class SolveResponse(_message.Message):
     def __init__(self, label: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ..., unassigned_orders: _Optional[_Iterable[_Union[UnassignedOrder, _Mapping]]] = ..., kpis: _Optional[_Union[PlanKpis, _Mapping]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ...) -> None: ...
 
 class Route(_message.Message):
-    __slots__ = ("engineer_id", "shift_index", "start_time", "end_time", "visits", "breaks", "travel_duration", "travel_distance_meters", "service_duration", "waiting_duration", "cost")
+    __slots__ = ("engineer_id", "shift_index", "start_time", "end_time", "visits", "breaks", "travel_duration", "travel_distance_meters", "service_duration", "waiting_duration", "cost", "end_leg_geometry")
     ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
     SHIFT_INDEX_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -274,6 +398,7 @@ class Route(_message.Message):
     SERVICE_DURATION_FIELD_NUMBER: _ClassVar[int]
     WAITING_DURATION_FIELD_NUMBER: _ClassVar[int]
     COST_FIELD_NUMBER: _ClassVar[int]
+    END_LEG_GEOMETRY_FIELD_NUMBER: _ClassVar[int]
     engineer_id: str
     shift_index: int
     start_time: _timestamp_pb2.Timestamp
@@ -285,10 +410,11 @@ class Route(_message.Message):
     service_duration: _duration_pb2.Duration
     waiting_duration: _duration_pb2.Duration
     cost: float
-    def __init__(self, engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visits: _Optional[_Iterable[_Union[Visit, _Mapping]]] = ..., breaks: _Optional[_Iterable[_Union[BreakTaken, _Mapping]]] = ..., travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., travel_distance_meters: _Optional[int] = ..., service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., waiting_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost: _Optional[float] = ...) -> None: ...
+    end_leg_geometry: str
+    def __init__(self, engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visits: _Optional[_Iterable[_Union[Visit, _Mapping]]] = ..., breaks: _Optional[_Iterable[_Union[BreakTaken, _Mapping]]] = ..., travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., travel_distance_meters: _Optional[int] = ..., service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., waiting_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost: _Optional[float] = ..., end_leg_geometry: _Optional[str] = ...) -> None: ...
 
 class Visit(_message.Message):
-    __slots__ = ("order_id", "arrival_time", "start_time", "end_time", "travel_duration", "travel_distance_meters", "waiting_duration", "sla_lateness")
+    __slots__ = ("order_id", "arrival_time", "start_time", "end_time", "travel_duration", "travel_distance_meters", "waiting_duration", "sla_lateness", "leg_geometry")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -297,6 +423,7 @@ class Visit(_message.Message):
     TRAVEL_DISTANCE_METERS_FIELD_NUMBER: _ClassVar[int]
     WAITING_DURATION_FIELD_NUMBER: _ClassVar[int]
     SLA_LATENESS_FIELD_NUMBER: _ClassVar[int]
+    LEG_GEOMETRY_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     arrival_time: _timestamp_pb2.Timestamp
     start_time: _timestamp_pb2.Timestamp
@@ -305,7 +432,8 @@ class Visit(_message.Message):
     travel_distance_meters: int
     waiting_duration: _duration_pb2.Duration
     sla_lateness: _duration_pb2.Duration
-    def __init__(self, order_id: _Optional[str] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., travel_distance_meters: _Optional[int] = ..., waiting_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., sla_lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    leg_geometry: str
+    def __init__(self, order_id: _Optional[str] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., travel_distance_meters: _Optional[int] = ..., waiting_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., sla_lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., leg_geometry: _Optional[str] = ...) -> None: ...
 
 class BreakTaken(_message.Message):
     __slots__ = ("start_time", "end_time")
@@ -416,3 +544,305 @@ class ObjectiveBreakdown(_message.Message):
     unassigned: float
     preference: float
     def __init__(self, travel: _Optional[float] = ..., lateness: _Optional[float] = ..., unassigned: _Optional[float] = ..., preference: _Optional[float] = ...) -> None: ...
+
+class SolveProgress(_message.Message):
+    __slots__ = ("elapsed", "plan", "final")
+    ELAPSED_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    FINAL_FIELD_NUMBER: _ClassVar[int]
+    elapsed: _duration_pb2.Duration
+    plan: SolveResponse
+    final: bool
+    def __init__(self, elapsed: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., plan: _Optional[_Union[SolveResponse, _Mapping]] = ..., final: _Optional[bool] = ...) -> None: ...
+
+class SolveJob(_message.Message):
+    __slots__ = ("job_id", "label", "state", "create_time", "end_time", "elapsed", "solutions_found", "plan", "error_code", "error_message", "order_count", "engineer_count")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_FIELD_NUMBER: _ClassVar[int]
+    SOLUTIONS_FOUND_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    label: str
+    state: JobState
+    create_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    elapsed: _duration_pb2.Duration
+    solutions_found: int
+    plan: SolveResponse
+    error_code: int
+    error_message: str
+    order_count: int
+    engineer_count: int
+    def __init__(self, job_id: _Optional[str] = ..., label: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., elapsed: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., solutions_found: _Optional[int] = ..., plan: _Optional[_Union[SolveResponse, _Mapping]] = ..., error_code: _Optional[int] = ..., error_message: _Optional[str] = ..., order_count: _Optional[int] = ..., engineer_count: _Optional[int] = ...) -> None: ...
+
+class GetSolveRequest(_message.Message):
+    __slots__ = ("job_id",)
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    def __init__(self, job_id: _Optional[str] = ...) -> None: ...
+
+class CancelSolveRequest(_message.Message):
+    __slots__ = ("job_id",)
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    def __init__(self, job_id: _Optional[str] = ...) -> None: ...
+
+class ListSolvesRequest(_message.Message):
+    __slots__ = ("page_size",)
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    def __init__(self, page_size: _Optional[int] = ...) -> None: ...
+
+class ListSolvesResponse(_message.Message):
+    __slots__ = ("jobs",)
+    JOBS_FIELD_NUMBER: _ClassVar[int]
+    jobs: _containers.RepeatedCompositeFieldContainer[SolveJob]
+    def __init__(self, jobs: _Optional[_Iterable[_Union[SolveJob, _Mapping]]] = ...) -> None: ...
+
+class EvaluatePlanRequest(_message.Message):
+    __slots__ = ("problem", "routes")
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    ROUTES_FIELD_NUMBER: _ClassVar[int]
+    problem: SolveRequest
+    routes: _containers.RepeatedCompositeFieldContainer[PlannedRoute]
+    def __init__(self, problem: _Optional[_Union[SolveRequest, _Mapping]] = ..., routes: _Optional[_Iterable[_Union[PlannedRoute, _Mapping]]] = ...) -> None: ...
+
+class EvaluatePlanResponse(_message.Message):
+    __slots__ = ("label", "routes", "violations", "unassigned_orders", "kpis", "objective_breakdown", "objective")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    ROUTES_FIELD_NUMBER: _ClassVar[int]
+    VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
+    UNASSIGNED_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    KPIS_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_BREAKDOWN_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    routes: _containers.RepeatedCompositeFieldContainer[Route]
+    violations: _containers.RepeatedCompositeFieldContainer[PlanViolation]
+    unassigned_orders: _containers.RepeatedCompositeFieldContainer[UnassignedOrder]
+    kpis: PlanKpis
+    objective_breakdown: ObjectiveBreakdown
+    objective: float
+    def __init__(self, label: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ..., violations: _Optional[_Iterable[_Union[PlanViolation, _Mapping]]] = ..., unassigned_orders: _Optional[_Iterable[_Union[UnassignedOrder, _Mapping]]] = ..., kpis: _Optional[_Union[PlanKpis, _Mapping]] = ..., objective_breakdown: _Optional[_Union[ObjectiveBreakdown, _Mapping]] = ..., objective: _Optional[float] = ...) -> None: ...
+
+class PlanViolation(_message.Message):
+    __slots__ = ("type", "order_id", "engineer_id", "shift_index", "amount", "detail")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    type: ViolationType
+    order_id: str
+    engineer_id: str
+    shift_index: int
+    amount: _duration_pb2.Duration
+    detail: str
+    def __init__(self, type: _Optional[_Union[ViolationType, str]] = ..., order_id: _Optional[str] = ..., engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., amount: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class RecommendInsertionRequest(_message.Message):
+    __slots__ = ("problem", "current_routes", "order", "max_candidates")
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_ROUTES_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    MAX_CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    problem: SolveRequest
+    current_routes: _containers.RepeatedCompositeFieldContainer[PlannedRoute]
+    order: Order
+    max_candidates: int
+    def __init__(self, problem: _Optional[_Union[SolveRequest, _Mapping]] = ..., current_routes: _Optional[_Iterable[_Union[PlannedRoute, _Mapping]]] = ..., order: _Optional[_Union[Order, _Mapping]] = ..., max_candidates: _Optional[int] = ...) -> None: ...
+
+class RecommendInsertionResponse(_message.Message):
+    __slots__ = ("candidates", "reason")
+    CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    candidates: _containers.RepeatedCompositeFieldContainer[InsertionCandidate]
+    reason: UnassignedReason
+    def __init__(self, candidates: _Optional[_Iterable[_Union[InsertionCandidate, _Mapping]]] = ..., reason: _Optional[_Union[UnassignedReason, str]] = ...) -> None: ...
+
+class InsertionCandidate(_message.Message):
+    __slots__ = ("engineer_id", "shift_index", "position", "arrival_time", "start_time", "added_travel_duration", "added_travel_distance_meters", "sla_slack", "newly_late_order_ids", "broken_order_ids", "added_cost")
+    ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    ADDED_TRAVEL_DURATION_FIELD_NUMBER: _ClassVar[int]
+    ADDED_TRAVEL_DISTANCE_METERS_FIELD_NUMBER: _ClassVar[int]
+    SLA_SLACK_FIELD_NUMBER: _ClassVar[int]
+    NEWLY_LATE_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    BROKEN_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    ADDED_COST_FIELD_NUMBER: _ClassVar[int]
+    engineer_id: str
+    shift_index: int
+    position: int
+    arrival_time: _timestamp_pb2.Timestamp
+    start_time: _timestamp_pb2.Timestamp
+    added_travel_duration: _duration_pb2.Duration
+    added_travel_distance_meters: int
+    sla_slack: _duration_pb2.Duration
+    newly_late_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    broken_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    added_cost: float
+    def __init__(self, engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., position: _Optional[int] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., added_travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., added_travel_distance_meters: _Optional[int] = ..., sla_slack: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., newly_late_order_ids: _Optional[_Iterable[str]] = ..., broken_order_ids: _Optional[_Iterable[str]] = ..., added_cost: _Optional[float] = ...) -> None: ...
+
+class CompareScenariosRequest(_message.Message):
+    __slots__ = ("base", "scenarios", "include_plans")
+    BASE_FIELD_NUMBER: _ClassVar[int]
+    SCENARIOS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_PLANS_FIELD_NUMBER: _ClassVar[int]
+    base: SolveRequest
+    scenarios: _containers.RepeatedCompositeFieldContainer[Scenario]
+    include_plans: bool
+    def __init__(self, base: _Optional[_Union[SolveRequest, _Mapping]] = ..., scenarios: _Optional[_Iterable[_Union[Scenario, _Mapping]]] = ..., include_plans: _Optional[bool] = ...) -> None: ...
+
+class Scenario(_message.Message):
+    __slots__ = ("name", "remove_engineer_ids", "add_engineers", "remove_order_ids", "add_orders", "order_scale", "sla_hours", "speed_scale", "shift_end_offset", "shift_start_offset")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_ENGINEER_IDS_FIELD_NUMBER: _ClassVar[int]
+    ADD_ENGINEERS_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    ADD_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    ORDER_SCALE_FIELD_NUMBER: _ClassVar[int]
+    SLA_HOURS_FIELD_NUMBER: _ClassVar[int]
+    SPEED_SCALE_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_END_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_START_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    remove_engineer_ids: _containers.RepeatedScalarFieldContainer[str]
+    add_engineers: _containers.RepeatedCompositeFieldContainer[Engineer]
+    remove_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    add_orders: _containers.RepeatedCompositeFieldContainer[Order]
+    order_scale: float
+    sla_hours: float
+    speed_scale: float
+    shift_end_offset: _duration_pb2.Duration
+    shift_start_offset: _duration_pb2.Duration
+    def __init__(self, name: _Optional[str] = ..., remove_engineer_ids: _Optional[_Iterable[str]] = ..., add_engineers: _Optional[_Iterable[_Union[Engineer, _Mapping]]] = ..., remove_order_ids: _Optional[_Iterable[str]] = ..., add_orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., order_scale: _Optional[float] = ..., sla_hours: _Optional[float] = ..., speed_scale: _Optional[float] = ..., shift_end_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., shift_start_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class CompareScenariosResponse(_message.Message):
+    __slots__ = ("base", "scenarios")
+    BASE_FIELD_NUMBER: _ClassVar[int]
+    SCENARIOS_FIELD_NUMBER: _ClassVar[int]
+    base: ScenarioResult
+    scenarios: _containers.RepeatedCompositeFieldContainer[ScenarioResult]
+    def __init__(self, base: _Optional[_Union[ScenarioResult, _Mapping]] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioResult, _Mapping]]] = ...) -> None: ...
+
+class ScenarioResult(_message.Message):
+    __slots__ = ("name", "kpis", "objective", "delta", "diff", "plan")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KPIS_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    DIFF_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    kpis: PlanKpis
+    objective: float
+    delta: KpiDelta
+    diff: PlanDiff
+    plan: SolveResponse
+    def __init__(self, name: _Optional[str] = ..., kpis: _Optional[_Union[PlanKpis, _Mapping]] = ..., objective: _Optional[float] = ..., delta: _Optional[_Union[KpiDelta, _Mapping]] = ..., diff: _Optional[_Union[PlanDiff, _Mapping]] = ..., plan: _Optional[_Union[SolveResponse, _Mapping]] = ...) -> None: ...
+
+class KpiDelta(_message.Message):
+    __slots__ = ("orders_served", "orders_unassigned", "on_time_rate", "overdue_count", "mean_response_time", "total_travel_duration", "total_travel_distance_meters", "total_working_duration", "objective")
+    ORDERS_SERVED_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    MEAN_RESPONSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_TRAVEL_DURATION_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_TRAVEL_DISTANCE_METERS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_WORKING_DURATION_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    orders_served: int
+    orders_unassigned: int
+    on_time_rate: float
+    overdue_count: int
+    mean_response_time: _duration_pb2.Duration
+    total_travel_duration: _duration_pb2.Duration
+    total_travel_distance_meters: int
+    total_working_duration: _duration_pb2.Duration
+    objective: float
+    def __init__(self, orders_served: _Optional[int] = ..., orders_unassigned: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., overdue_count: _Optional[int] = ..., mean_response_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_distance_meters: _Optional[int] = ..., total_working_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[float] = ...) -> None: ...
+
+class PlanDiff(_message.Message):
+    __slots__ = ("moved_order_ids", "newly_unassigned_order_ids", "newly_served_order_ids", "changed_engineer_ids", "mean_arrival_shift", "max_arrival_shift")
+    MOVED_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    NEWLY_UNASSIGNED_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    NEWLY_SERVED_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_ENGINEER_IDS_FIELD_NUMBER: _ClassVar[int]
+    MEAN_ARRIVAL_SHIFT_FIELD_NUMBER: _ClassVar[int]
+    MAX_ARRIVAL_SHIFT_FIELD_NUMBER: _ClassVar[int]
+    moved_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    newly_unassigned_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    newly_served_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    changed_engineer_ids: _containers.RepeatedScalarFieldContainer[str]
+    mean_arrival_shift: _duration_pb2.Duration
+    max_arrival_shift: _duration_pb2.Duration
+    def __init__(self, moved_order_ids: _Optional[_Iterable[str]] = ..., newly_unassigned_order_ids: _Optional[_Iterable[str]] = ..., newly_served_order_ids: _Optional[_Iterable[str]] = ..., changed_engineer_ids: _Optional[_Iterable[str]] = ..., mean_arrival_shift: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_arrival_shift: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class ComputeMatrixRequest(_message.Message):
+    __slots__ = ("origins", "destinations", "travel_model")
+    ORIGINS_FIELD_NUMBER: _ClassVar[int]
+    DESTINATIONS_FIELD_NUMBER: _ClassVar[int]
+    TRAVEL_MODEL_FIELD_NUMBER: _ClassVar[int]
+    origins: _containers.RepeatedCompositeFieldContainer[_latlng_pb2.LatLng]
+    destinations: _containers.RepeatedCompositeFieldContainer[_latlng_pb2.LatLng]
+    travel_model: TravelModel
+    def __init__(self, origins: _Optional[_Iterable[_Union[_latlng_pb2.LatLng, _Mapping]]] = ..., destinations: _Optional[_Iterable[_Union[_latlng_pb2.LatLng, _Mapping]]] = ..., travel_model: _Optional[_Union[TravelModel, _Mapping]] = ...) -> None: ...
+
+class ComputeMatrixResponse(_message.Message):
+    __slots__ = ("durations_seconds", "distances_meters", "origin_snap_distances_meters", "destination_snap_distances_meters", "origin_unroutable", "destination_unroutable")
+    DURATIONS_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DISTANCES_METERS_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_SNAP_DISTANCES_METERS_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_SNAP_DISTANCES_METERS_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_UNROUTABLE_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_UNROUTABLE_FIELD_NUMBER: _ClassVar[int]
+    durations_seconds: _containers.RepeatedScalarFieldContainer[int]
+    distances_meters: _containers.RepeatedScalarFieldContainer[int]
+    origin_snap_distances_meters: _containers.RepeatedScalarFieldContainer[float]
+    destination_snap_distances_meters: _containers.RepeatedScalarFieldContainer[float]
+    origin_unroutable: _containers.RepeatedScalarFieldContainer[bool]
+    destination_unroutable: _containers.RepeatedScalarFieldContainer[bool]
+    def __init__(self, durations_seconds: _Optional[_Iterable[int]] = ..., distances_meters: _Optional[_Iterable[int]] = ..., origin_snap_distances_meters: _Optional[_Iterable[float]] = ..., destination_snap_distances_meters: _Optional[_Iterable[float]] = ..., origin_unroutable: _Optional[_Iterable[bool]] = ..., destination_unroutable: _Optional[_Iterable[bool]] = ...) -> None: ...
+
+class EstimateArrivalRequest(_message.Message):
+    __slots__ = ("origin", "destination", "departure_time", "speed_factor", "travel_model", "geometry_format")
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SPEED_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    TRAVEL_MODEL_FIELD_NUMBER: _ClassVar[int]
+    GEOMETRY_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    origin: _latlng_pb2.LatLng
+    destination: _latlng_pb2.LatLng
+    departure_time: _timestamp_pb2.Timestamp
+    speed_factor: float
+    travel_model: TravelModel
+    geometry_format: GeometryFormat
+    def __init__(self, origin: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., destination: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., speed_factor: _Optional[float] = ..., travel_model: _Optional[_Union[TravelModel, _Mapping]] = ..., geometry_format: _Optional[_Union[GeometryFormat, str]] = ...) -> None: ...
+
+class EstimateArrivalResponse(_message.Message):
+    __slots__ = ("routable", "arrival_time", "travel_duration", "travel_distance_meters", "geometry")
+    ROUTABLE_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    TRAVEL_DURATION_FIELD_NUMBER: _ClassVar[int]
+    TRAVEL_DISTANCE_METERS_FIELD_NUMBER: _ClassVar[int]
+    GEOMETRY_FIELD_NUMBER: _ClassVar[int]
+    routable: bool
+    arrival_time: _timestamp_pb2.Timestamp
+    travel_duration: _duration_pb2.Duration
+    travel_distance_meters: int
+    geometry: str
+    def __init__(self, routable: _Optional[bool] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., travel_distance_meters: _Optional[int] = ..., geometry: _Optional[str] = ...) -> None: ...

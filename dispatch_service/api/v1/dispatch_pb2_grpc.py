@@ -40,6 +40,56 @@ class DispatchServiceStub:
                 request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveRequest.SerializeToString,
                 response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveResponse.FromString,
                 _registered_method=True)
+        self.SolveStream = channel.unary_stream(
+                '/dispatch.v1.DispatchService/SolveStream',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveProgress.FromString,
+                _registered_method=True)
+        self.StartSolve = channel.unary_unary(
+                '/dispatch.v1.DispatchService/StartSolve',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveJob.FromString,
+                _registered_method=True)
+        self.GetSolve = channel.unary_unary(
+                '/dispatch.v1.DispatchService/GetSolve',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.GetSolveRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveJob.FromString,
+                _registered_method=True)
+        self.CancelSolve = channel.unary_unary(
+                '/dispatch.v1.DispatchService/CancelSolve',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CancelSolveRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveJob.FromString,
+                _registered_method=True)
+        self.ListSolves = channel.unary_unary(
+                '/dispatch.v1.DispatchService/ListSolves',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ListSolvesRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ListSolvesResponse.FromString,
+                _registered_method=True)
+        self.EvaluatePlan = channel.unary_unary(
+                '/dispatch.v1.DispatchService/EvaluatePlan',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EvaluatePlanRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EvaluatePlanResponse.FromString,
+                _registered_method=True)
+        self.RecommendInsertion = channel.unary_unary(
+                '/dispatch.v1.DispatchService/RecommendInsertion',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionResponse.FromString,
+                _registered_method=True)
+        self.CompareScenarios = channel.unary_unary(
+                '/dispatch.v1.DispatchService/CompareScenarios',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CompareScenariosRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CompareScenariosResponse.FromString,
+                _registered_method=True)
+        self.ComputeMatrix = channel.unary_unary(
+                '/dispatch.v1.DispatchService/ComputeMatrix',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ComputeMatrixRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ComputeMatrixResponse.FromString,
+                _registered_method=True)
+        self.EstimateArrival = channel.unary_unary(
+                '/dispatch.v1.DispatchService/EstimateArrival',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -57,6 +107,86 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SolveStream(self, request, context):
+        """Like Solve, streaming every improving plan (at most a few per second) with its KPIs, then
+        the final plan (`final = true`). Cancelling the call stops the search; the server then ends
+        the stream. The first update usually arrives as soon as a first plan exists.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartSolve(self, request, context):
+        """Starts a solve as a job that outlives the call: the answer carries the job id at once.
+        Finished jobs are kept (on disk when the server has a jobs database) for the server's
+        configured retention time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSolve(self, request, context):
+        """Status, progress and the best plan so far (or the final plan) of a job. NOT_FOUND for an
+        unknown or expired job id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelSolve(self, request, context):
+        """Stops a job; it ends JOB_STATE_CANCELLED with the best plan found so far. Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSolves(self, request, context):
+        """Jobs the server knows, newest first, without their plans.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EvaluatePlan(self, request, context):
+        """Times and checks a plan made elsewhere (e.g. by a person): arrival times, every rule it
+        breaks, and its KPIs, computed exactly as for solved plans.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecommendInsertion(self, request, context):
+        """For one new order and the current plan, the best engineers to take it: where in their
+        route, when they would arrive, what it adds, and which visits it would make late. Does not
+        re-solve; answers in milliseconds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompareScenarios(self, request, context):
+        """Solves a base request and named variants of it in parallel (sharing the travel matrix) and
+        returns each scenario's KPIs, its differences from the base and a plan diff.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ComputeMatrix(self, request, context):
+        """Travel times and distances between points under a travel model (for ETAs elsewhere).
+        At most 1,000,000 pairs per call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EstimateArrival(self, request, context):
+        """When an engineer leaving a place now (or at a given time) would reach an order's site.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -64,6 +194,56 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.Solve,
                     request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveRequest.FromString,
                     response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveResponse.SerializeToString,
+            ),
+            'SolveStream': grpc.unary_stream_rpc_method_handler(
+                    servicer.SolveStream,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveProgress.SerializeToString,
+            ),
+            'StartSolve': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartSolve,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveJob.SerializeToString,
+            ),
+            'GetSolve': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSolve,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.GetSolveRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveJob.SerializeToString,
+            ),
+            'CancelSolve': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelSolve,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CancelSolveRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveJob.SerializeToString,
+            ),
+            'ListSolves': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSolves,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ListSolvesRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ListSolvesResponse.SerializeToString,
+            ),
+            'EvaluatePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.EvaluatePlan,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EvaluatePlanRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EvaluatePlanResponse.SerializeToString,
+            ),
+            'RecommendInsertion': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecommendInsertion,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionResponse.SerializeToString,
+            ),
+            'CompareScenarios': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompareScenarios,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CompareScenariosRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CompareScenariosResponse.SerializeToString,
+            ),
+            'ComputeMatrix': grpc.unary_unary_rpc_method_handler(
+                    servicer.ComputeMatrix,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ComputeMatrixRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ComputeMatrixResponse.SerializeToString,
+            ),
+            'EstimateArrival': grpc.unary_unary_rpc_method_handler(
+                    servicer.EstimateArrival,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -94,6 +274,276 @@ class DispatchService:
             '/dispatch.v1.DispatchService/Solve',
             dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveRequest.SerializeToString,
             dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SolveStream(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/SolveStream',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveProgress.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartSolve(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/StartSolve',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSolve(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/GetSolve',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.GetSolveRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelSolve(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/CancelSolve',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CancelSolveRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSolves(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/ListSolves',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ListSolvesRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ListSolvesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvaluatePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/EvaluatePlan',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EvaluatePlanRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EvaluatePlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecommendInsertion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/RecommendInsertion',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompareScenarios(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/CompareScenarios',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CompareScenariosRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CompareScenariosResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ComputeMatrix(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/ComputeMatrix',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ComputeMatrixRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.ComputeMatrixResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EstimateArrival(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/EstimateArrival',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalResponse.FromString,
             options,
             channel_credentials,
             insecure,
