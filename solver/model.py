@@ -171,11 +171,41 @@ class SolveOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedRoute:
+    """A route given by its order ids, in the order driven."""
+
+    engineer_id: str
+    shift_index: int = 0
+    order_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EngineerState:
+    engineer_id: str
+    in_progress_order_id: str | None = None  # finished first, from in_progress_start_s
+    in_progress_start_s: int | None = None
+    committed_order_ids: tuple[str, ...] = ()  # kept on this engineer, in this order
+
+
+@dataclass(frozen=True, slots=True)
+class ReplanContext:
+    """What is already under way, so that a new plan changes little and keeps started work."""
+
+    freeze_before_s: int | None = None  # previous visits starting before this stay as they are
+    engineer_states: tuple[EngineerState, ...] = ()
+    previous_routes: tuple[PlannedRoute, ...] = ()  # seeds the search; disruption is measured on it
+    reassignment_cost: float = 0.0  # per order moved to another engineer
+    arrival_shift_cost_per_hour: float = 0.0  # beyond the tolerance, either way
+    arrival_tolerance_s: int = 1800
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     orders: tuple[Order, ...]
     engineers: tuple[Engineer, ...]
     options: SolveOptions = field(default_factory=SolveOptions)
     label: str = ""
+    replan: ReplanContext | None = None
 
 
 @dataclass(frozen=True)
@@ -331,3 +361,57 @@ class Plan:
     unassigned: tuple[Unassigned, ...]
     kpis: Kpis
     stats: SolveStats
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluating a given plan, and inserting one new order
+
+
+class ViolationType(enum.Enum):
+    TIME_WINDOW_MISSED = "time_window_missed"
+    HARD_SLA_MISSED = "hard_sla_missed"
+    SKILL_MISSING = "skill_missing"
+    ENGINEER_NOT_ALLOWED = "engineer_not_allowed"
+    OUTSIDE_SHIFT = "outside_shift"
+    WORKING_TIME_EXCEEDED = "working_time_exceeded"
+    CAPACITY_EXCEEDED = "capacity_exceeded"
+    UNROUTABLE_LOCATION = "unroutable_location"
+    OUTSIDE_TERRITORY = "outside_territory"
+    BREAK_MISSED = "break_missed"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanViolation:
+    type: ViolationType
+    order_id: str
+    engineer_id: str
+    shift_index: int
+    amount_s: int  # how much a time rule is broken by; 0 otherwise
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A plan made elsewhere, timed and checked exactly as solved plans are."""
+
+    label: str
+    routes: tuple[Route, ...]
+    violations: tuple[PlanViolation, ...]
+    unassigned: tuple[Unassigned, ...]
+    kpis: Kpis
+    breakdown: ObjectiveBreakdown
+
+
+@dataclass(frozen=True, slots=True)
+class InsertionCandidate:
+    engineer_id: str
+    shift_index: int
+    position: int  # index in the route's order ids at which the new order goes
+    arrival_s: int
+    start_s: int
+    added_travel_s: int
+    added_distance_m: int
+    sla_slack_s: int | None  # deadline - start; negative when late; None without deadline
+    newly_late_order_ids: tuple[str, ...]
+    broken_order_ids: tuple[str, ...]  # visits that would miss a window, the shift or working time
+    added_cost: float

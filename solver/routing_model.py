@@ -263,7 +263,15 @@ class RoutingModel:
         time_limit_s: float,
         should_stop: Callable[[], bool] | None = None,
         on_solution: Callable[[int, float], None] | None = None,
+        on_sequences: Callable[[list[list[int]], int, float], None] | None = None,
+        sequences_interval_s: float = 0.5,
     ) -> Solution:
+        """Searches for at most ``time_limit_s``.
+
+        ``on_solution(objective, elapsed_s)`` sees every solution; ``on_sequences(sequences,
+        objective, elapsed_s)`` sees the order sequences of the first solution and then of the
+        newest one at most every ``sequences_interval_s`` (reading them costs O(nodes) Python).
+        """
         opts = self.problem.options
         routing = self.routing
         params = pywrapcp.DefaultRoutingSearchParameters()
@@ -277,7 +285,7 @@ class RoutingModel:
         routing.solver().ReSeed(opts.random_seed)
 
         started = time.perf_counter()
-        state = {"first": None, "count": 0, "stopped": False}
+        state = {"first": None, "count": 0, "stopped": False, "sent": -1.0, "best": None}
 
         def at_solution() -> None:
             state["count"] += 1
@@ -286,6 +294,14 @@ class RoutingModel:
                 state["first"] = elapsed
             if on_solution is not None:
                 on_solution(int(routing.CostVar().Value()), elapsed)
+            objective = int(routing.CostVar().Value())
+            improving = state["best"] is None or objective < state["best"]
+            if improving:
+                state["best"] = objective
+            # Metaheuristics also report worse solutions they move through: only improvements.
+            if on_sequences is not None and improving and (state["sent"] < 0 or elapsed - state["sent"] >= sequences_interval_s):
+                state["sent"] = elapsed
+                on_sequences(self._current_sequences(), objective, elapsed)
             if should_stop is not None and should_stop():
                 state["stopped"] = True
                 routing.solver().FinishCurrentSearch()
@@ -299,6 +315,19 @@ class RoutingModel:
             return Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v, [[] for _ in range(v)],
                             status, 0, state["first"], state["count"], search_s)
         return self._read(assignment, status, state["first"], state["count"], search_s)
+
+    def _current_sequences(self) -> list[list[int]]:
+        """Order sequences of the solution being reported (inside an at-solution callback)."""
+        routing, manager = self.routing, self.manager
+        out = []
+        for v in range(self.vehicles.count):
+            seq = []
+            index = routing.NextVar(routing.Start(v)).Value()
+            while not routing.IsEnd(index):
+                seq.append(int(self.node_order[manager.IndexToNode(index)]))
+                index = routing.NextVar(index).Value()
+            out.append(seq)
+        return out
 
     def _status(self, code: int, assignment: object, stopped: bool, count: int) -> SolveStatus:
         if assignment is None:

@@ -25,8 +25,9 @@ from solver.model import (
 )
 from solver.routes import build_routes
 from solver.routing_model import RoutingModel, Solution, lateness_cost_per_hour, unassigned_penalty
+from solver.schedule import time_route
 from solver.validation import validate_or_raise
-from solver.vehicles import Vehicles
+from solver.vehicles import Vehicles, scaled_durations
 
 SOLVER_VERSION = f"or-tools {ortools.__version__}"
 
@@ -53,12 +54,16 @@ def solve(
     should_stop: Callable[[], bool] | None = None,
     on_solution: Callable[[int, float], None] | None = None,
     extra_allowed: np.ndarray | None = None,
+    on_progress: Callable[[Plan], None] | None = None,
+    progress_interval_s: float = 0.5,
 ) -> Plan:
     """Plans ``problem``; raises ``InvalidProblem`` listing every broken rule.
 
     ``should_stop`` is polled at each improving solution (the search then ends with the best
     plan so far); ``on_solution`` receives (objective in scaled units, seconds elapsed).
     ``extra_allowed`` (bool orders × engineers) adds eligibility rules such as territories.
+    ``on_progress`` receives a plan snapshot for the first solution and then at most every
+    ``progress_interval_s`` (timed by ``solver.schedule``, since the search has not fixed times).
     """
     started = time.perf_counter()
     validate_or_raise(problem, limits)
@@ -71,7 +76,14 @@ def solve(
         model = RoutingModel(problem, matrices, vehicles, feas.allowed, served)
         # The time limit counts from the call: building the model used some of it.
         remaining_s = problem.options.time_limit_s - (time.perf_counter() - started)
-        solution = model.search(time_limit_s=max(0.01, remaining_s), should_stop=should_stop, on_solution=on_solution)
+        on_sequences = None
+        if on_progress is not None:
+            def on_sequences(sequences: list[list[int]], objective_scaled: int, elapsed_s: float) -> None:
+                on_progress(_snapshot(problem, matrices, vehicles, feas, sequences, objective_scaled, elapsed_s, started))
+        solution = model.search(
+            time_limit_s=max(0.01, remaining_s), should_stop=should_stop, on_solution=on_solution,
+            on_sequences=on_sequences, sequences_interval_s=progress_interval_s,
+        )
     else:
         v = vehicles.count
         solution = Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v,
@@ -98,6 +110,33 @@ def solve(
         time_limit_s=problem.options.time_limit_s,
     )
     return Plan(problem.label, routes, unassigned, kpis, stats)
+
+
+def _snapshot(problem, matrices, vehicles, feas, sequences, objective_scaled, elapsed_s, started) -> Plan:
+    """A plan for the search's current sequences, timed by a forward pass."""
+    starts, route_starts, breaks = [], [], []
+    durations: dict[float, np.ndarray] = {}
+    for v, seq in enumerate(sequences):
+        factor = float(vehicles.speed_factor[v])
+        if factor not in durations:
+            durations[factor] = scaled_durations(matrices.duration_s, factor)
+        shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
+        timing = time_route(problem, durations[factor], int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq)
+        starts.append(timing.service_starts_s)
+        route_starts.append(timing.route_start_s)
+        breaks.append(timing.breaks_s)
+    routes = build_routes(problem, matrices, vehicles, sequences, starts, route_starts, breaks)
+    solution = Solution(sequences, starts, route_starts, [0] * len(sequences), breaks, SolveStatus.TIME_LIMIT,
+                        objective_scaled, elapsed_s, 0, elapsed_s)
+    unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
+    breakdown = _breakdown(problem, routes, unassigned)
+    stats = SolveStats(
+        status=SolveStatus.TIME_LIMIT, objective=objective_scaled / COST_SCALE + _penalties(problem, feas.reasons),
+        breakdown=breakdown, first_solution_s=None, total_s=time.perf_counter() - started,
+        solver_version=SOLVER_VERSION, random_seed=problem.options.random_seed, solutions_found=0,
+        time_limit_s=problem.options.time_limit_s,
+    )
+    return Plan(problem.label, routes, unassigned, compute_kpis(problem, routes, unassigned), stats)
 
 
 def _unassigned(problem, matrices, feas, routes, solution, vehicles) -> tuple[Unassigned, ...]:

@@ -1,0 +1,1 @@
+"""Benchmarks: VRPTW instances and synthetic field-service days through the dispatch solver."""
