@@ -23,10 +23,17 @@ def main(argv: list[str] | None = None) -> int:
     p_solve.add_argument("--server", default="127.0.0.1:50051", help="host:port of a running server")
     p_solve.add_argument("--json", action="store_true", help="print the raw response as JSON")
     p_solve.add_argument("--timeout", type=float, default=120.0, help="call deadline in seconds")
+    p_solve.add_argument("--token", default=None, help="bearer token for a server with authentication (or DISPATCH_TOKEN)")
+    p_solve.add_argument("--tls-ca", default=None, help="PEM CA bundle to verify the server; turns TLS on")
+    p_solve.add_argument("--tls-cert", default=None, help="PEM client certificate for mutual TLS (with --tls-key)")
+    p_solve.add_argument("--tls-key", default=None, help="PEM client private key for mutual TLS")
 
     p_demo = sub.add_parser("demo", help="start a server on a free local port, solve an example, print the plan")
     p_demo.add_argument("request", nargs="?", default=str(EXAMPLES / "porto-day.json"))
     p_demo.add_argument("--json", action="store_true")
+
+    p_whatif = sub.add_parser("whatif", help="compare scenarios from a YAML file and write a report (see `dispatch whatif -h`)", add_help=False)
+    p_whatif.add_argument("rest", nargs=argparse.REMAINDER)
 
     p_map = sub.add_parser("map", help="road-network maps")
     map_sub = p_map.add_subparsers(dest="map_command", required=True)
@@ -40,9 +47,16 @@ def main(argv: list[str] | None = None) -> int:
         serve(config.from_arguments(args))
         return 0
     if args.command == "solve":
-        return _solve(args.request, args.server, args.json, args.timeout)
+        import os
+
+        security = {"token": args.token or os.environ.get("DISPATCH_TOKEN") or None, "ca": args.tls_ca, "cert": args.tls_cert, "key": args.tls_key}
+        return _solve(args.request, args.server, args.json, args.timeout, security)
     if args.command == "demo":
         return _demo(args.request, args.json)
+    if args.command == "whatif":
+        from dispatch_service.whatif import main as whatif_main
+
+        return whatif_main(args.rest)
     if args.command == "map":
         from geo.mapbuild import main as build_main
 
@@ -50,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _solve(path: str, address: str, as_json: bool, timeout_s: float) -> int:
+def _solve(path: str, address: str, as_json: bool, timeout_s: float, security: dict | None = None) -> int:
     import grpc
 
     from dispatch_service import client, errors
@@ -62,7 +76,15 @@ def _solve(path: str, address: str, as_json: bool, timeout_s: float) -> int:
         print(f"dispatch: {exc}", file=sys.stderr)
         return 2
     try:
-        response = client.solve(address, request, timeout_s=timeout_s)
+        if security and any(security.values()):
+            from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
+            from dispatch_service.security import bearer_metadata, open_channel
+
+            metadata = bearer_metadata(security["token"]) if security["token"] else None
+            with open_channel(address, security["ca"], security["cert"], security["key"]) as channel:
+                response = pb_grpc.DispatchServiceStub(channel).Solve(request, timeout=timeout_s, metadata=metadata)
+        else:
+            response = client.solve(address, request, timeout_s=timeout_s)
     except grpc.RpcError as exc:
         print(f"dispatch: {exc.code().name}: {exc.details()}", file=sys.stderr)
         for field, description in errors.field_violations(exc):

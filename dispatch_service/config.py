@@ -20,13 +20,44 @@ class ServerConfig:
     max_orders: int = 20_000
     max_engineers: int = 2_000
     shutdown_grace_s: float = 10.0
-    reflection: bool = True
+    reflection: bool = False  # off unless enabled: it lists the API to anyone who connects
     rpc_threads: int = 32  # handler threads; solves wait in them without holding the GIL
     deadline_margin_s: float = 0.25  # kept back from a call's deadline to send the answer
+    # Hardening (see README "Limits and security").
+    solver_stop_grace_s: float = 0.2  # a search not stopping this long after a cancel is killed
+    reserved_rpc_threads: int = 4  # handler threads never taken by solves (health, cheap RPCs)
+    reject_ended_shifts: bool = False  # INVALID_ARGUMENT for shifts that ended before server time
+    tls_cert: str | None = None  # PEM files; with tls_cert and tls_key the server speaks TLS only
+    tls_key: str | None = None
+    tls_client_ca: str | None = None  # when set, clients must present a certificate it signed
+    auth_tokens: tuple[str, ...] = ()  # bearer tokens; empty: no authentication
+    metrics_address: str | None = None  # host:port of the Prometheus endpoint; None: off
+    log_format: str = "text"  # "text" or "json" (JSON lines)
+    max_worker_rss_mb: float = 1024.0  # a worker larger than this after a solve is replaced; 0: never
+    # Solve jobs (StartSolve): how long finished jobs are kept, and where (None: memory only).
+    job_retention_s: float = 24 * 3600.0
+    jobs_db: str | None = None
+    maps: tuple[tuple[str, str], ...] = ()  # (map id, artifact path) loaded at start
+
+
+def parse_maps(items: list[str]) -> tuple[tuple[str, str], ...]:
+    """``ID=PATH`` items (flags, or ``;``-separated in DISPATCH_MAPS)."""
+    out = []
+    for item in items:
+        map_id, sep, path = item.partition("=")
+        if not sep or not map_id or not path:
+            raise argparse.ArgumentTypeError(f"a map is given as ID=PATH, got {item!r}")
+        out.append((map_id.strip(), path.strip()))
+    return tuple(out)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = ServerConfig()
+    parser.add_argument(
+        "--map", action="append", dest="maps", metavar="ID=PATH",
+        default=[m for m in _env("MAPS", "").split(";") if m.strip()],
+        help="road-network map artifact (from `dispatch map build`) to load at start; repeatable (DISPATCH_MAPS='id=path;id2=path2')",
+    )
     parser.add_argument("--address", default=_env("ADDRESS", d.address), help="host:port to listen on (DISPATCH_ADDRESS)")
     parser.add_argument("--workers", type=int, default=int(_env("WORKERS", str(d.workers))), help="solver processes (DISPATCH_WORKERS)")
     parser.add_argument("--queue-size", type=int, default=int(_env("QUEUE_SIZE", str(d.queue_size))), help="solves allowed to wait (DISPATCH_QUEUE_SIZE)")
@@ -41,8 +72,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds in-flight calls may finish after SIGTERM (DISPATCH_SHUTDOWN_GRACE_S)",
     )
     parser.add_argument(
-        "--no-reflection", action="store_true", default=_env("REFLECTION", "1") == "0",
-        help="disable server reflection (DISPATCH_REFLECTION=0)",
+        "--reflection", action=argparse.BooleanOptionalAction, default=_env("REFLECTION", "0") == "1",
+        help="enable server reflection (DISPATCH_REFLECTION=1); off by default",
+    )
+    parser.add_argument(
+        "--solver-stop-grace", type=float, default=float(_env("SOLVER_STOP_GRACE_S", str(d.solver_stop_grace_s))),
+        help="seconds a cancelled search may take to stop before its worker is killed (DISPATCH_SOLVER_STOP_GRACE_S)",
+    )
+    parser.add_argument("--rpc-threads", type=int, default=int(_env("RPC_THREADS", str(d.rpc_threads))), help="(DISPATCH_RPC_THREADS)")
+    parser.add_argument(
+        "--reject-ended-shifts", action=argparse.BooleanOptionalAction, default=_env("REJECT_ENDED_SHIFTS", "0") == "1",
+        help="refuse shifts that ended before the server's clock (DISPATCH_REJECT_ENDED_SHIFTS=1); off by default",
+    )
+    parser.add_argument("--tls-cert", default=_env("TLS_CERT", "") or None, help="PEM certificate chain (DISPATCH_TLS_CERT)")
+    parser.add_argument("--tls-key", default=_env("TLS_KEY", "") or None, help="PEM private key (DISPATCH_TLS_KEY)")
+    parser.add_argument(
+        "--tls-client-ca", default=_env("TLS_CLIENT_CA", "") or None,
+        help="PEM CA bundle; when set, clients must present a certificate it signed (DISPATCH_TLS_CLIENT_CA)",
+    )
+    parser.add_argument(
+        "--auth-tokens-file", default=_env("AUTH_TOKENS_FILE", "") or None,
+        help="file of accepted bearer tokens, one per line (DISPATCH_AUTH_TOKENS_FILE; or DISPATCH_AUTH_TOKENS, comma-separated)",
+    )
+    parser.add_argument(
+        "--metrics-address", default=_env("METRICS_ADDRESS", "") or None,
+        help="host:port for the Prometheus metrics endpoint; off by default (DISPATCH_METRICS_ADDRESS)",
+    )
+    parser.add_argument(
+        "--max-worker-rss-mb", type=float, default=float(_env("MAX_WORKER_RSS_MB", str(d.max_worker_rss_mb))),
+        help="replace a solver worker whose resident memory exceeds this after a solve; 0: never (DISPATCH_MAX_WORKER_RSS_MB)",
+    )
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default=_env("LOG_FORMAT", d.log_format),
+        help="text or JSON lines (DISPATCH_LOG_FORMAT)",
+    )
+    parser.add_argument(
+        "--job-retention", type=float, default=float(_env("JOB_RETENTION_S", str(d.job_retention_s))),
+        help="seconds finished solve jobs are kept (DISPATCH_JOB_RETENTION_S; default 24 h)",
+    )
+    parser.add_argument(
+        "--jobs-db", default=_env("JOBS_DB", "") or None,
+        help="SQLite file keeping solve jobs across restarts (DISPATCH_JOBS_DB); default: memory only",
     )
 
 
@@ -55,5 +125,29 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         max_orders=args.max_orders,
         max_engineers=args.max_engineers,
         shutdown_grace_s=args.shutdown_grace,
-        reflection=not args.no_reflection,
+        reflection=args.reflection,
+        solver_stop_grace_s=args.solver_stop_grace,
+        rpc_threads=args.rpc_threads,
+        reject_ended_shifts=args.reject_ended_shifts,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls_client_ca=args.tls_client_ca,
+        auth_tokens=load_tokens(args.auth_tokens_file, os.environ.get("DISPATCH_AUTH_TOKENS", "")),
+        metrics_address=args.metrics_address,
+        log_format=args.log_format,
+        max_worker_rss_mb=args.max_worker_rss_mb,
+        job_retention_s=args.job_retention,
+        jobs_db=args.jobs_db,
+        maps=parse_maps(args.maps or []),
     )
+
+
+def load_tokens(path: str | None, env_value: str = "") -> tuple[str, ...]:
+    """Tokens from a file (one per line; blank lines and ``#`` comments skipped) and/or a
+    comma-separated environment value."""
+    tokens: list[str] = []
+    if path:
+        with open(path, encoding="utf-8") as f:
+            tokens += [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
+    tokens += [t.strip() for t in env_value.split(",") if t.strip()]
+    return tuple(dict.fromkeys(tokens))

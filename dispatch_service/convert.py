@@ -15,7 +15,17 @@ from solver.errors import Violation
 from solver.model import (
     Break,
     Engineer,
+    EngineerState,
+    Evaluation,
+    GeometryFormat,
     GreatCircleModel,
+    InsertionCandidate,
+    PlannedRoute,
+    ReplanContext,
+    RoadNetworkModel,
+    Territory,
+    TerritoryMode,
+    ViolationType,
     LatLng,
     ObjectiveWeights,
     Order,
@@ -51,6 +61,20 @@ _PRIORITY_PB = {v: k for k, v in _PRIORITY.items() if k != pb.PRIORITY_UNSPECIFI
 _SLA_PB = {SlaMode.SOFT: pb.SLA_MODE_SOFT, SlaMode.HARD: pb.SLA_MODE_HARD}
 _SEARCH_PB = {SearchMode.RETURN_FAST: pb.SEARCH_MODE_RETURN_FAST, SearchMode.CONSUME_ALL_TIME: pb.SEARCH_MODE_CONSUME_ALL_TIME}
 _REASON_PB = {r: pb.UnassignedReason.Value(r.name) for r in UnassignedReason}
+_TERRITORY = {
+    pb.TERRITORY_MODE_UNSPECIFIED: TerritoryMode.HARD,
+    pb.TERRITORY_MODE_HARD: TerritoryMode.HARD,
+    pb.TERRITORY_MODE_SOFT: TerritoryMode.SOFT,
+}
+_TERRITORY_PB = {TerritoryMode.HARD: pb.TERRITORY_MODE_HARD, TerritoryMode.SOFT: pb.TERRITORY_MODE_SOFT}
+_GEOMETRY = {
+    pb.GEOMETRY_FORMAT_UNSPECIFIED: GeometryFormat.NONE,
+    pb.GEOMETRY_FORMAT_NONE: GeometryFormat.NONE,
+    pb.GEOMETRY_FORMAT_ENCODED_POLYLINE: GeometryFormat.ENCODED_POLYLINE,
+    pb.GEOMETRY_FORMAT_GEOJSON: GeometryFormat.GEOJSON,
+}
+_GEOMETRY_PB = {v: k for k, v in _GEOMETRY.items() if k != pb.GEOMETRY_FORMAT_UNSPECIFIED}
+_VIOLATION_PB = {t: pb.ViolationType.Value(f"VIOLATION_TYPE_{t.name}") for t in ViolationType}
 _STATUS_PB = {s: pb.SolveStatus.Value(s.name) for s in SolveStatus}
 
 
@@ -91,12 +115,46 @@ class _Reader:
         return getattr(msg, field).seconds
 
 
-def request_to_problem(request: pb.SolveRequest) -> tuple[Problem, list[Violation]]:
+def request_to_problem(request: pb.SolveRequest, prefix: str = "") -> tuple[Problem, list[Violation]]:
+    """``prefix`` is the path of the request inside an outer message (e.g. ``problem.``)."""
     r = _Reader()
     orders = tuple(_order(r, f"orders[{i}]", o) for i, o in enumerate(request.orders))
     engineers = tuple(_engineer(r, f"engineers[{i}]", e) for i, e in enumerate(request.engineers))
     options = _options(r, request.options)
-    return Problem(orders, engineers, options, request.label), r.violations
+    replan = _replan(r, request.replan) if request.HasField("replan") else None
+    violations = [Violation(prefix + v.field, v.description) for v in r.violations]
+    return Problem(orders, engineers, options, request.label, replan), violations
+
+
+def order_from_pb(o: pb.Order, path: str) -> tuple[Order, list[Violation]]:
+    r = _Reader()
+    return _order(r, path, o), r.violations
+
+
+def planned_routes_from_pb(routes) -> tuple[PlannedRoute, ...]:
+    return tuple(PlannedRoute(r.engineer_id, r.shift_index, tuple(r.order_ids)) for r in routes)
+
+
+def _replan(r: _Reader, m: pb.ReplanContext) -> ReplanContext:
+    states = []
+    for k, s in enumerate(m.engineer_states):
+        states.append(
+            EngineerState(
+                engineer_id=s.engineer_id,
+                in_progress_order_id=s.in_progress_order_id or None,
+                in_progress_start_s=r.time(s, "in_progress_start_time", f"replan.engineer_states[{k}].in_progress_start_time"),
+                committed_order_ids=tuple(s.committed_order_ids),
+            )
+        )
+    tolerance = r.duration(m, "arrival_tolerance", "replan.arrival_tolerance")
+    return ReplanContext(
+        freeze_before_s=r.time(m, "freeze_before_time", "replan.freeze_before_time"),
+        engineer_states=tuple(states),
+        previous_routes=planned_routes_from_pb(m.previous_routes),
+        reassignment_cost=_opt(m, "reassignment_cost", 0.0),
+        arrival_shift_cost_per_hour=_opt(m, "arrival_shift_cost_per_hour", 0.0),
+        arrival_tolerance_s=1800 if tolerance is None else tolerance,
+    )
 
 
 def _opt(msg, field: str, default):
@@ -159,7 +217,16 @@ def _engineer(r: _Reader, p: str, e: pb.Engineer) -> Engineer:
         cost_per_km=_opt(e, "cost_per_km", 0.0),
         speed_factor=_opt(e, "speed_factor", 1.0),
         capacity=_opt(e, "capacity", None),
+        territory=_territory(r, f"{p}.territory", e.territory) if e.HasField("territory") else None,
     )
+
+
+def _territory(r: _Reader, p: str, t: pb.Territory) -> Territory:
+    if not t.geojson:
+        r.violations.append(Violation(f"{p}.geojson", "is required"))
+    elif len(t.geojson) > 1_000_000:
+        r.violations.append(Violation(f"{p}.geojson", "must be at most 1 MB"))
+    return Territory(t.geojson, r.enum(t.mode, _TERRITORY, f"{p}.mode", "TerritoryMode"), _opt(t, "outside_cost", 10.0))
 
 
 def _options(r: _Reader, o: pb.SolveOptions) -> SolveOptions:
@@ -168,14 +235,19 @@ def _options(r: _Reader, o: pb.SolveOptions) -> SolveOptions:
         limit = o.time_limit.seconds + o.time_limit.nanos / 1e9
     w = o.objective_weights
     gc = o.travel_model.great_circle
+    travel_model = GreatCircleModel(_opt(gc, "speed_kmh", 40.0), _opt(gc, "detour_factor", 1.3))
+    if o.travel_model.WhichOneof("model") == "road_network":
+        rn = o.travel_model.road_network
+        travel_model = RoadNetworkModel(rn.map_id, _opt(rn, "max_snap_distance_meters", 500.0))
     return SolveOptions(
         time_limit_s=limit,
         search_mode=r.enum(o.search_mode, _SEARCH, "options.search_mode", "SearchMode"),
         random_seed=o.random_seed,
         weights=ObjectiveWeights(_opt(w, "travel", 1.0), _opt(w, "lateness", 1.0), _opt(w, "unassigned", 1.0)),
-        travel_model=GreatCircleModel(_opt(gc, "speed_kmh", 40.0), _opt(gc, "detour_factor", 1.3)),
+        travel_model=travel_model,
         non_preferred_engineer_cost=_opt(o, "non_preferred_engineer_cost", 1.0),
         solution_limit=o.solution_limit,
+        geometry_format=r.enum(o.geometry_format, _GEOMETRY, "options.geometry_format", "GeometryFormat"),
     )
 
 
@@ -197,9 +269,62 @@ def _latlng(loc: LatLng) -> latlng_pb2.LatLng:
     return latlng_pb2.LatLng(latitude=loc.lat, longitude=loc.lng)
 
 
+def _breakdown(b) -> pb.ObjectiveBreakdown:
+    return pb.ObjectiveBreakdown(
+        travel=b.travel, lateness=b.lateness, unassigned=b.unassigned, preference=b.preference,
+        territory=b.territory, disruption=b.disruption,
+    )
+
+
 def plan_to_response(plan: Plan, effective_time_limit_s: float) -> pb.SolveResponse:
     out = pb.SolveResponse(label=plan.label)
-    for route in plan.routes:
+    _fill_plan(out, plan.routes, plan.unassigned, plan.kpis)
+    s = plan.stats
+    stats = out.stats
+    stats.status = _STATUS_PB[s.status]
+    stats.objective = s.objective
+    stats.objective_breakdown.CopyFrom(_breakdown(s.breakdown))
+    if s.first_solution_s is not None:
+        stats.time_to_first_solution.CopyFrom(_dur(s.first_solution_s))
+    stats.total_time.CopyFrom(_dur(s.total_s))
+    stats.solver_version = s.solver_version
+    stats.random_seed = s.random_seed
+    stats.solutions_found = s.solutions_found
+    stats.effective_time_limit.CopyFrom(_dur(effective_time_limit_s))
+    return out
+
+
+def evaluation_to_response(evaluation: Evaluation) -> pb.EvaluatePlanResponse:
+    out = pb.EvaluatePlanResponse(label=evaluation.label)
+    _fill_plan(out, evaluation.routes, evaluation.unassigned, evaluation.kpis)
+    for v in evaluation.violations:
+        out.violations.add(
+            type=_VIOLATION_PB[v.type], order_id=v.order_id, engineer_id=v.engineer_id,
+            shift_index=v.shift_index, amount=_dur(v.amount_s), detail=v.detail,
+        )
+    out.objective_breakdown.CopyFrom(_breakdown(evaluation.breakdown))
+    out.objective = evaluation.breakdown.total
+    return out
+
+
+def candidates_to_response(candidates: list[InsertionCandidate], reason: UnassignedReason | None) -> pb.RecommendInsertionResponse:
+    out = pb.RecommendInsertionResponse()
+    for c in candidates:
+        m = out.candidates.add(
+            engineer_id=c.engineer_id, shift_index=c.shift_index, position=c.position,
+            arrival_time=_ts(c.arrival_s), start_time=_ts(c.start_s),
+            added_travel_duration=_dur(c.added_travel_s), added_travel_distance_meters=c.added_distance_m,
+            newly_late_order_ids=c.newly_late_order_ids, broken_order_ids=c.broken_order_ids, added_cost=c.added_cost,
+        )
+        if c.sla_slack_s is not None:
+            m.sla_slack.CopyFrom(_dur(c.sla_slack_s))
+    if reason is not None:
+        out.reason = _REASON_PB[reason]
+    return out
+
+
+def _fill_plan(out, routes, unassigned, k) -> None:
+    for route in routes:
         r = out.routes.add(
             engineer_id=route.engineer_id,
             shift_index=route.shift_index,
@@ -210,6 +335,7 @@ def plan_to_response(plan: Plan, effective_time_limit_s: float) -> pb.SolveRespo
             service_duration=_dur(route.service_duration_s),
             waiting_duration=_dur(route.waiting_s),
             cost=route.cost,
+            end_leg_geometry=route.end_leg_geometry,
         )
         for v in route.visits:
             r.visits.add(
@@ -221,14 +347,14 @@ def plan_to_response(plan: Plan, effective_time_limit_s: float) -> pb.SolveRespo
                 travel_distance_meters=v.travel_distance_m,
                 waiting_duration=_dur(v.waiting_s),
                 sla_lateness=_dur(v.lateness_s),
+                leg_geometry=v.leg_geometry,
             )
         for b in route.breaks:
             r.breaks.add(start_time=_ts(b.start_s), end_time=_ts(b.end_s))
-    for u in plan.unassigned:
+    for u in unassigned:
         out.unassigned_orders.add(
             order_id=u.order_id, reason=_REASON_PB[u.reason], example_engineer_id=u.example_engineer_id, detail=u.detail
         )
-    k = plan.kpis
     kpis = out.kpis
     kpis.orders_total = k.orders_total
     kpis.orders_served = k.orders_served
@@ -257,20 +383,6 @@ def plan_to_response(plan: Plan, effective_time_limit_s: float) -> pb.SolveRespo
         )
     kpis.workload_spread.CopyFrom(_dur(k.workload_max_minus_min_s))
     kpis.workload_cv = k.workload_cv
-    s = plan.stats
-    stats = out.stats
-    stats.status = _STATUS_PB[s.status]
-    stats.objective = s.objective
-    b = s.breakdown
-    stats.objective_breakdown.CopyFrom(pb.ObjectiveBreakdown(travel=b.travel, lateness=b.lateness, unassigned=b.unassigned, preference=b.preference))
-    if s.first_solution_s is not None:
-        stats.time_to_first_solution.CopyFrom(_dur(s.first_solution_s))
-    stats.total_time.CopyFrom(_dur(s.total_s))
-    stats.solver_version = s.solver_version
-    stats.random_seed = s.random_seed
-    stats.solutions_found = s.solutions_found
-    stats.effective_time_limit.CopyFrom(_dur(effective_time_limit_s))
-    return out
 
 
 def problem_to_request(problem: Problem) -> pb.SolveRequest:
@@ -319,6 +431,10 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
             m.max_working_time.CopyFrom(_dur(e.max_working_time_s))
         if e.capacity is not None:
             m.capacity = e.capacity
+        if e.territory is not None:
+            m.territory.geojson = e.territory.geojson
+            m.territory.mode = _TERRITORY_PB[e.territory.mode]
+            m.territory.outside_cost = e.territory.outside_cost
         for name, level in e.skills:
             m.skills.add(name=name, level=level)
         for s in e.shifts:
@@ -338,6 +454,25 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
     if isinstance(o.travel_model, GreatCircleModel):
         opts.travel_model.great_circle.speed_kmh = o.travel_model.speed_kmh
         opts.travel_model.great_circle.detour_factor = o.travel_model.detour_factor
+    else:
+        opts.travel_model.road_network.map_id = o.travel_model.map_id
+        opts.travel_model.road_network.max_snap_distance_meters = o.travel_model.max_snap_distance_m
     opts.non_preferred_engineer_cost = o.non_preferred_engineer_cost
     opts.solution_limit = o.solution_limit
+    opts.geometry_format = _GEOMETRY_PB[o.geometry_format]
+    if problem.replan is not None:
+        c = problem.replan
+        m = req.replan
+        if c.freeze_before_s is not None:
+            m.freeze_before_time.CopyFrom(_ts(c.freeze_before_s))
+        for st in c.engineer_states:
+            sm = m.engineer_states.add(engineer_id=st.engineer_id, in_progress_order_id=st.in_progress_order_id or "",
+                                       committed_order_ids=st.committed_order_ids)
+            if st.in_progress_start_s is not None:
+                sm.in_progress_start_time.CopyFrom(_ts(st.in_progress_start_s))
+        for r in c.previous_routes:
+            m.previous_routes.add(engineer_id=r.engineer_id, shift_index=r.shift_index, order_ids=r.order_ids)
+        m.reassignment_cost = c.reassignment_cost
+        m.arrival_shift_cost_per_hour = c.arrival_shift_cost_per_hour
+        m.arrival_tolerance.CopyFrom(_dur(c.arrival_tolerance_s))
     return req

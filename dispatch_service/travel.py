@@ -1,21 +1,188 @@
-"""Builds a problem's travel matrices from its travel model (runs inside solver workers)."""
+"""Travel for requests: providers per travel model, loaded maps, territories and geometry.
+
+One ``TravelService`` per process that computes travel (each solver worker, and the server for
+its cheap RPCs); it owns the road-network maps named in the configuration, loaded once. osmnx
+and geopandas never load here: maps are artifacts made offline by ``dispatch map build``.
+"""
 
 from __future__ import annotations
 
-from geo import GreatCircleProvider, TravelProvider
+import json
+from collections import OrderedDict
+from dataclasses import replace
+
+import numpy as np
+
+from geo import GreatCircleProvider, TravelResult
+from geo.polyline import encode_polyline, geojson_linestring
 from solver.locations import Locations
-from solver.model import GreatCircleModel, Problem, TravelMatrices
+from solver.model import (
+    GeometryFormat,
+    GreatCircleModel,
+    LatLng,
+    Plan,
+    Problem,
+    RoadNetworkModel,
+    TravelMatrices,
+    TravelModel,
+)
 
 
-def provider_for(problem: Problem) -> TravelProvider:
-    model = problem.options.travel_model
-    if isinstance(model, GreatCircleModel):
-        return GreatCircleProvider(speed_kmh=model.speed_kmh, detour_factor=model.detour_factor)
-    raise ValueError(f"unsupported travel model {type(model).__name__}")
+class UnknownMap(KeyError):
+    pass
+
+
+_service: TravelService | None = None
+
+
+def configure(map_paths: dict[str, str] | None) -> TravelService:
+    """Loads the configured maps for this process (workers at start, the server at start)."""
+    global _service
+    _service = TravelService(map_paths)
+    return _service
+
+
+def service() -> TravelService:
+    global _service
+    if _service is None:
+        _service = TravelService()
+    return _service
 
 
 def matrices_for(problem: Problem) -> TravelMatrices:
-    locations = Locations.of(problem)
-    result = provider_for(problem).matrices(locations.lat_deg, locations.lng_deg)
-    unroutable = frozenset(int(i) for i in result.unroutable.nonzero()[0])
+    return service().matrices_for(problem)
+
+
+class TravelService:
+    def __init__(self, map_paths: dict[str, str] | None = None) -> None:
+        from geo.road_network import RoadNetwork  # numpy/scipy and the engine only
+
+        self.maps = {map_id: RoadNetwork.load(path).prepare() for map_id, path in (map_paths or {}).items()}
+        self._cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, TravelResult]] = OrderedDict()
+
+    def provider(self, model: TravelModel):
+        if isinstance(model, GreatCircleModel):
+            return GreatCircleProvider(speed_kmh=model.speed_kmh, detour_factor=model.detour_factor)
+        if isinstance(model, RoadNetworkModel):
+            from geo.road_network import RoadNetworkProvider
+
+            if model.map_id not in self.maps:
+                raise UnknownMap(model.map_id)
+            return RoadNetworkProvider(self.maps[model.map_id], max_snap_distance_m=model.max_snap_distance_m)
+        raise ValueError(f"unsupported travel model {type(model).__name__}")
+
+    def points(self, model: TravelModel, lat_deg: np.ndarray, lng_deg: np.ndarray) -> TravelResult:
+        return self.provider(model).matrices(lat_deg, lng_deg)
+
+    def matrices_for(self, problem: Problem) -> TravelMatrices:
+        locations = Locations.of(problem)
+        return to_matrices(self.points(problem.options.travel_model, locations.lat_deg, locations.lng_deg))
+
+    def matrices_with_extra(self, problem: Problem, extra: LatLng, cache_size: int = 8) -> TravelMatrices:
+        """The problem's matrices plus one extra point as the last location.
+
+        The problem's own matrix is cached (a dispatcher asks about several new orders against
+        the same plan), so a repeat costs one row and one column.
+        """
+        locations = Locations.of(problem)
+        model = problem.options.travel_model
+        key = (model, locations.lat_deg.tobytes(), locations.lng_deg.tobytes())
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            base = self._cache[key][2]
+        else:
+            base = self.points(model, locations.lat_deg, locations.lng_deg)
+            self._cache[key] = (locations.lat_deg, locations.lng_deg, base)
+            while len(self._cache) > cache_size:
+                self._cache.popitem(last=False)
+        extended = self.provider(model).extend_matrix(base, locations.lat_deg, locations.lng_deg, extra.lat, extra.lng)
+        return to_matrices(extended)
+
+    def leg_geometry(self, model: TravelModel, fmt: GeometryFormat, a: LatLng, b: LatLng) -> str:
+        """The way from ``a`` to ``b``: along the roads on a map, a straight line otherwise."""
+        if isinstance(model, RoadNetworkModel) and model.map_id in self.maps:
+            way = self.maps[model.map_id].route(a.lat, a.lng, b.lat, b.lng, model.max_snap_distance_m)
+            lat, lng = way.lat_deg, way.lng_deg
+        else:
+            lat, lng = np.array([a.lat, b.lat]), np.array([a.lng, b.lng])
+        if fmt is GeometryFormat.ENCODED_POLYLINE:
+            return encode_polyline(lat, lng)
+        return json.dumps(geojson_linestring(lat, lng), separators=(",", ":"))
+
+    def geometry(self, problem: Problem, plan: Plan) -> Plan:
+        """The plan with each leg's geometry, in the format the options ask for."""
+        fmt = problem.options.geometry_format
+        if fmt is GeometryFormat.NONE:
+            return plan
+        model = problem.options.travel_model
+        locations = Locations.of(problem)
+        points = [LatLng(float(a), float(b)) for a, b in zip(locations.lat_deg, locations.lng_deg)]
+
+        def leg(a: int, b: int) -> str:
+            return self.leg_geometry(model, fmt, points[a], points[b])
+
+        routes = []
+        vehicle_start = _vehicle_starts(problem, locations)
+        for route in plan.routes:
+            if not route.visits:
+                routes.append(route)
+                continue
+            prev = vehicle_start[(route.engineer_index, route.shift_index)]
+            visits = []
+            for visit in route.visits:
+                visits.append(replace(visit, leg_geometry=leg(prev, visit.order_index)))
+                prev = visit.order_index
+            end = int(locations.end_index[route.engineer_index])
+            routes.append(replace(route, visits=tuple(visits), end_leg_geometry=leg(prev, end) if end >= 0 else ""))
+        return replace(plan, routes=tuple(routes))
+
+
+def _vehicle_starts(problem: Problem, locations: Locations) -> dict[tuple[int, int], int]:
+    from solver.vehicles import Vehicles
+
+    vehicles = Vehicles.of(problem, locations)
+    return {(int(vehicles.engineer[v]), int(vehicles.shift[v])): int(vehicles.start_loc[v]) for v in range(vehicles.count)}
+
+
+def to_matrices(result: TravelResult) -> TravelMatrices:
+    unroutable = frozenset(int(i) for i in np.flatnonzero(result.unroutable))
     return TravelMatrices(result.duration_s, result.distance_m, unroutable)
+
+
+def inside_territory(problem: Problem) -> np.ndarray | None:
+    """bool (orders, engineers): the order lies in the engineer's territory (True without one)."""
+    with_area = [j for j, e in enumerate(problem.engineers) if e.territory is not None]
+    if not with_area:
+        return None
+    from geo.territories import inside_matrix  # shapely, only when territories are used
+
+    lat = np.array([o.location.lat for o in problem.orders])
+    lng = np.array([o.location.lng for o in problem.orders])
+    inside = np.ones((len(problem.orders), len(problem.engineers)), dtype=bool)
+    shapes = [json.loads(problem.engineers[j].territory.geojson) for j in with_area]
+    inside[:, with_area] = inside_matrix(shapes, lat, lng).T
+    return inside
+
+
+def territory_violations(problem: Problem) -> list[tuple[str, str]]:
+    """(field, description) for territories that are not usable GeoJSON polygons."""
+    out = []
+    for j, engineer in enumerate(problem.engineers):
+        if engineer.territory is None or not engineer.territory.geojson:
+            continue
+        path = f"engineers[{j}].territory.geojson"
+        try:
+            shape = json.loads(engineer.territory.geojson)
+        except (json.JSONDecodeError, RecursionError):
+            out.append((path, "must be GeoJSON text"))
+            continue
+        if not isinstance(shape, dict):
+            out.append((path, "must be a GeoJSON object"))
+            continue
+        from geo.territories import territory_geometry
+
+        try:
+            territory_geometry(shape)
+        except (ValueError, TypeError) as exc:
+            out.append((path, str(exc)[:200]))
+    return out

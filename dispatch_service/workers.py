@@ -44,7 +44,7 @@ class WorkerFailed(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # "plan" | "invalid" | "error"
+    kind: str  # "plan" | "invalid" | "error" (| "progress" between them, see SolverPool.run)
     value: Any
 
 
@@ -58,12 +58,15 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_main(conn, stop_flag, parent_pid: int) -> None:
+def _worker_main(conn, stop_flag, parent_pid: int, map_paths: dict[str, str] | None = None) -> None:
     _die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
+    from dispatch_service import travel
     from dispatch_service.worker_task import run_task  # imports OR-Tools once per worker
+
+    travel.configure(map_paths)  # road-network maps load before the worker says it is ready
 
     conn.send(Outcome("ready", os.getpid()))
     while True:
@@ -74,7 +77,9 @@ def _worker_main(conn, stop_flag, parent_pid: int) -> None:
         if task is None:
             return
         try:
-            kind, value = run_task(task, should_stop=lambda: stop_flag.value == 1)
+            kind, value = run_task(
+                task, should_stop=lambda: stop_flag.value == 1, progress=lambda value: conn.send(Outcome("progress", value))
+            )
             conn.send(Outcome(kind, value))
         except BaseException:  # noqa: BLE001 - reported to the caller, the worker lives on
             conn.send(Outcome("error", traceback.format_exc(limit=20)))
@@ -83,11 +88,20 @@ def _worker_main(conn, stop_flag, parent_pid: int) -> None:
 _READY_TIMEOUT_S = 120.0
 
 
+def _rss_kib(pid: int | None) -> int:
+    """Resident memory of a process (Linux), 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+    except OSError:
+        return 0
+
+
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, map_paths: dict[str, str] | None = None) -> None:
         self.conn, child = _CTX.Pipe()
         self.stop_flag = _CTX.Value("b", 0, lock=False)
-        self.process = _CTX.Process(target=_worker_main, args=(child, self.stop_flag, os.getpid()), daemon=True)
+        self.process = _CTX.Process(target=_worker_main, args=(child, self.stop_flag, os.getpid(), map_paths), daemon=True)
         self.process.start()
         child.close()
         # Wait until OR-Tools is imported, so the first request's time limit is all search.
@@ -110,12 +124,17 @@ class SolverPool:
     the GIL meanwhile: it waits on pipes with short timeouts so cancellation is seen promptly.
     """
 
-    def __init__(self, workers: int = 2, queue_size: int = 8, grace_s: float = 0.5) -> None:
+    def __init__(
+        self, workers: int = 2, queue_size: int = 8, grace_s: float = 0.2, max_worker_rss_mb: float = 0.0,
+        map_paths: dict[str, str] | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
+        self.map_paths = dict(map_paths or {})
         self.size = workers
         self.queue_size = queue_size
         self.grace_s = grace_s
+        self.max_worker_rss_kib = int(max_worker_rss_mb * 1024)  # 0: never recycle a worker for its size
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._admitted = 0
         self._lock = threading.Lock()
@@ -136,7 +155,7 @@ class SolverPool:
             if request is None:
                 return
             try:
-                worker = _Worker()
+                worker = _Worker(self.map_paths)
             except BaseException as exc:  # noqa: BLE001
                 request.set_exception(exc)
                 continue
@@ -169,17 +188,38 @@ class SolverPool:
         """Solves running or waiting."""
         return self._admitted
 
-    def run(self, task: Any, aborted: Callable[[], bool], deadline: float | None = None) -> Outcome:
-        """Runs ``task`` in a worker. ``deadline`` is a ``time.monotonic()`` value."""
+    def admit(self) -> None:
+        """Counts one solve in now (``QueueFull`` when there is no room); the caller must then
+        call ``run(..., admitted=True)``, which releases it. For jobs that answer before they run."""
         with self._lock:
             if self._closed:
                 raise SolveAborted("server is shutting down")
             if self._admitted >= self.size + self.queue_size:
                 raise QueueFull()
             self._admitted += 1
+
+    def release(self) -> None:
+        """Gives back an admission taken with ``admit`` that will not be run after all."""
+        with self._lock:
+            self._admitted -= 1
+
+    def run(
+        self,
+        task: Any,
+        aborted: Callable[[], bool],
+        deadline: float | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+        admitted: bool = False,
+    ) -> Outcome:
+        """Runs ``task`` in a worker. ``deadline`` is a ``time.monotonic()`` value.
+
+        ``on_progress`` receives, in this thread, each progress value the task sends before its
+        outcome (see ``worker_task.run_task``)."""
+        if not admitted:
+            self.admit()
         try:
             worker = self._acquire(aborted, deadline)
-            return self._run_on(worker, task, aborted, deadline)
+            return self._run_on(worker, task, aborted, deadline, on_progress)
         finally:
             with self._lock:
                 self._admitted -= 1
@@ -192,7 +232,10 @@ class SolverPool:
                 if aborted() or (deadline is not None and time.monotonic() >= deadline) or self._closed:
                     raise SolveAborted("gave up waiting for a solver worker") from None
 
-    def _run_on(self, worker: _Worker, task: Any, aborted: Callable[[], bool], deadline: float | None) -> Outcome:
+    def _run_on(
+        self, worker: _Worker, task: Any, aborted: Callable[[], bool], deadline: float | None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> Outcome:
         worker.stop_flag.value = 0
         try:
             worker.conn.send(task)
@@ -202,7 +245,9 @@ class SolverPool:
         stop_sent_at: float | None = None
         while True:
             try:
-                ready = worker.conn.poll(_POLL_S)
+                # After a stop request, wake exactly when its grace ends (the kill is not late).
+                wait_s = _POLL_S if stop_sent_at is None else min(_POLL_S, max(0.0, stop_sent_at + self.grace_s - time.monotonic()))
+                ready = worker.conn.poll(wait_s)
             except (EOFError, OSError):
                 ready = True
             if ready:
@@ -212,7 +257,18 @@ class SolverPool:
                     code = worker.process.exitcode
                     self._replace(worker)
                     raise WorkerFailed(f"solver worker died (exit code {code})") from None
-                self._idle.put(worker)
+                if outcome.kind == "progress":
+                    if on_progress is not None:
+                        try:
+                            on_progress(outcome.value)
+                        except Exception:  # noqa: BLE001 - a listener's bug must not lose the solve
+                            log.exception("progress listener failed")
+                    continue
+                if self.max_worker_rss_kib and _rss_kib(worker.process.pid) > self.max_worker_rss_kib:
+                    log.info("solver worker %d outgrew %d MiB; replacing it", worker.process.pid, self.max_worker_rss_kib // 1024)
+                    self._replace(worker)  # bounds memory whatever leaks in native code
+                else:
+                    self._idle.put(worker)
                 return outcome
             if not worker.process.is_alive():
                 code = worker.process.exitcode

@@ -51,3 +51,18 @@ class GreatCircleProvider:
             snap_distance_m=np.zeros(n),
             unroutable=np.zeros(n, dtype=bool),
         )
+
+    def extend_matrix(self, prev: TravelResult, prev_lat_deg, prev_lng_deg, new_lat_deg: float, new_lng_deg: float) -> TravelResult:
+        """``prev`` plus one point as the last row and column: O(n) instead of O(n²)."""
+        lat = np.append(np.asarray(prev_lat_deg, dtype=np.float64), float(new_lat_deg))
+        lng = np.append(np.asarray(prev_lng_deg, dtype=np.float64), float(new_lng_deg))
+        n = lat.size - 1
+        road_m = self.detour_factor * haversine_m(lat[n], lng[n], lat, lng)
+        distance = np.rint(road_m).astype(np.int64)
+        duration = np.rint(road_m / (self.speed_kmh / 3.6)).astype(np.int64)
+        duration_s = np.empty((n + 1, n + 1), dtype=np.int64)
+        distance_m = np.empty((n + 1, n + 1), dtype=np.int64)
+        duration_s[:n, :n], distance_m[:n, :n] = prev.duration_s, prev.distance_m
+        duration_s[n], duration_s[:, n] = duration, duration  # symmetric
+        distance_m[n], distance_m[:, n] = distance, distance
+        return TravelResult(duration_s, distance_m, np.append(prev.snap_distance_m, 0.0), np.append(prev.unroutable, False))

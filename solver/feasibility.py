@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.model import Problem, SlaMode, TravelMatrices, UnassignedReason
+from solver.model import Problem, SlaMode, TerritoryMode, TravelMatrices, UnassignedReason
 from solver.vehicles import Vehicles, scaled_durations
 
 _NEVER = np.iinfo(np.int64).max // 4
@@ -30,6 +30,7 @@ class Feasibility:
 _STAGES = (
     UnassignedReason.UNROUTABLE,
     UnassignedReason.NO_QUALIFIED_ENGINEER,
+    UnassignedReason.OUTSIDE_TERRITORY,
     UnassignedReason.CAPACITY_EXCEEDED,
     UnassignedReason.OUTSIDE_SHIFTS,
     UnassignedReason.UNREACHABLE_IN_TIME_WINDOWS,
@@ -38,46 +39,60 @@ _STAGES = (
 )
 
 
-def qualified_engineers(problem: Problem) -> np.ndarray:
-    """bool (orders, engineers): skills, required and excluded engineers."""
-    n, m = len(problem.orders), len(problem.engineers)
-    ok = np.ones((n, m), dtype=bool)
+def qualified_engineers(problem: Problem, orders=None) -> np.ndarray:
+    """bool (orders, engineers): skills, required and excluded engineers.
+
+    ``orders`` (Order objects) defaults to the problem's own.
+    """
+    orders = problem.orders if orders is None else orders
+    m = len(problem.engineers)
+    ok = np.ones((len(orders), m), dtype=bool)
     index = {e.id: j for j, e in enumerate(problem.engineers)}
     levels: dict[str, np.ndarray] = {}
     for j, engineer in enumerate(problem.engineers):
         for name, level in engineer.skills:
             levels.setdefault(name, np.zeros(m, dtype=np.int64))[j] = level
-    for i, order in enumerate(problem.orders):
+    for i, order in enumerate(orders):
         for req in order.required_skills:
             have = levels.get(req.name)
             ok[i] &= False if have is None else have >= req.min_level
         if order.required_engineer_ids:
             mask = np.zeros(m, dtype=bool)
-            mask[[index[r] for r in order.required_engineer_ids]] = True
+            mask[[index[r] for r in order.required_engineer_ids if r in index]] = True
             ok[i] &= mask
         if order.excluded_engineer_ids:
-            ok[i, [index[x] for x in order.excluded_engineer_ids]] = False
+            ok[i, [index[x] for x in order.excluded_engineer_ids if x in index]] = False
     return ok
 
 
-def check(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, extra_allowed: np.ndarray | None = None) -> Feasibility:
-    """``extra_allowed`` (bool orders × engineers) applies further rules, e.g. hard territories."""
+def hard_territory_allowed(problem: Problem, inside: np.ndarray | None) -> np.ndarray | None:
+    """bool (orders, engineers): False where a hard territory forbids the pair."""
+    if inside is None:
+        return None
+    hard = np.array([e.territory is not None and e.territory.mode is TerritoryMode.HARD for e in problem.engineers])
+    return inside | ~hard[None, :]
+
+
+def check(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, inside_territory: np.ndarray | None = None) -> Feasibility:
+    """``inside_territory`` (bool orders × engineers): the order lies in the engineer's area."""
     n, v = len(problem.orders), vehicles.count
     stage = np.zeros((n, v), dtype=np.int64)  # how many stages each pair passed
     if n == 0:
         return Feasibility(np.zeros((0, v), dtype=bool), {})
 
     routable = np.ones(n, dtype=bool)
-    for loc in matrices.unroutable:
-        if loc < n:
-            routable[loc] = False
-    ok = np.broadcast_to(routable[:, None], (n, v)).copy()
+    off_map = np.fromiter(matrices.unroutable, dtype=np.int64, count=len(matrices.unroutable))
+    routable[off_map[off_map < n]] = False
+    # A vehicle whose start or end is off the map can serve nothing either.
+    vehicle_ok = ~np.isin(vehicles.start_loc, off_map) & ~np.isin(vehicles.end_loc, off_map)
+    ok = routable[:, None] & vehicle_ok[None, :]
     stage += ok
 
-    qualified = qualified_engineers(problem)
-    if extra_allowed is not None:
-        qualified &= extra_allowed
-    ok &= qualified[:, vehicles.engineer]
+    ok &= qualified_engineers(problem)[:, vehicles.engineer]
+    stage += ok
+    territory = hard_territory_allowed(problem, inside_territory)
+    if territory is not None:
+        ok &= territory[:, vehicles.engineer]
     stage += ok
 
     demand = np.array([o.demand for o in problem.orders], dtype=np.int64)

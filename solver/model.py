@@ -99,6 +99,20 @@ class Shift:
     breaks: tuple[Break, ...] = ()
 
 
+class TerritoryMode(enum.Enum):
+    HARD = "hard"  # never assigned outside
+    SOFT = "soft"  # assigned outside at ``outside_cost`` per order
+
+
+@dataclass(frozen=True, slots=True)
+class Territory:
+    """An engineer's service area: a GeoJSON (Multi)Polygon, kept as text (geo parses it)."""
+
+    geojson: str
+    mode: TerritoryMode = TerritoryMode.HARD
+    outside_cost: float = 10.0
+
+
 @dataclass(frozen=True, slots=True)
 class Engineer:
     """A field engineer. Each shift is planned as its own route.
@@ -119,6 +133,7 @@ class Engineer:
     cost_per_km: float = 0.0
     speed_factor: float = 1.0  # travel time is divided by this
     capacity: int | None = None  # None: unlimited
+    territory: Territory | None = None
 
     def skill_level(self, name: str) -> int:
         for skill, level in self.skills:
@@ -153,6 +168,13 @@ class RoadNetworkModel:
     """Travel times over a road-network map loaded by the server, chosen by id."""
 
     map_id: str
+    max_snap_distance_m: float = 500.0
+
+
+class GeometryFormat(enum.Enum):
+    NONE = "none"
+    ENCODED_POLYLINE = "encoded_polyline"
+    GEOJSON = "geojson"
 
 
 TravelModel = GreatCircleModel | RoadNetworkModel
@@ -168,6 +190,7 @@ class SolveOptions:
     non_preferred_engineer_cost: float = 1.0
     # Stop after this many improving solutions (0: no limit). Tests use it for exact answers.
     solution_limit: int = 0
+    geometry_format: GeometryFormat = GeometryFormat.NONE  # filled in by the service, not the solver
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +274,7 @@ class Visit:
     travel_distance_m: int
     waiting_s: int
     lateness_s: int  # start after the SLA deadline; 0 when on time or without deadline
+    leg_geometry: str = ""  # the leg from the previous stop, when the caller asked for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +297,7 @@ class Route:
     service_duration_s: int
     waiting_s: int
     cost: float
+    end_leg_geometry: str = ""
 
     @property
     def working_s(self) -> int:
@@ -335,10 +360,12 @@ class ObjectiveBreakdown:
     lateness: float = 0.0
     unassigned: float = 0.0
     preference: float = 0.0
+    territory: float = 0.0  # orders served outside a soft territory
+    disruption: float = 0.0  # re-planning: orders moved to another engineer or in time
 
     @property
     def total(self) -> float:
-        return self.travel + self.lateness + self.unassigned + self.preference
+        return self.travel + self.lateness + self.unassigned + self.preference + self.territory + self.disruption
 
 
 @dataclass(frozen=True, slots=True)

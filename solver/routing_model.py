@@ -21,6 +21,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from solver.errors import InvalidProblem, Violation
 from solver.limits import COST_SCALE, DEFAULT_UNASSIGNED_PENALTY, MAX_OBJECTIVE_BOUND
 from solver.model import PRIORITY_FACTOR, Order, Problem, SearchMode, SlaMode, SolveStatus, TravelMatrices
+from solver.replan import Context as ReplanContext
 from solver.vehicles import Vehicles, scaled_durations
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
@@ -59,6 +60,40 @@ class Solution:
     search_s: float
 
 
+@dataclass(frozen=True)
+class SearchConfig:
+    """The search levers, kept in one place so that benchmarks can compare them.
+
+    ``neighbors_ratio``/``min_neighbors`` cut OR-Tools' local-search neighbourhoods to the
+    nearest nodes (full neighbourhoods cost O(n^2) per move at 1000+ orders).
+    """
+
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"  # for CONSUME_ALL_TIME; RETURN_FAST: greedy descent
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"  # only when no start could be read
+    construction: bool = True
+    construction_share: float = 0.5  # of the time limit, at most
+    neighbors_ratio: float = 1.0
+    min_neighbors: int = 1
+    neighbors_from: int = 10**9  # orders from which the neighbour cut applies
+    gls_lambda: float = 0.1
+
+    @classmethod
+    def default(cls) -> SearchConfig:
+        return cls()
+
+    def parameters(self, mode: SearchMode, n_orders: int):
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = getattr(_FSS, self.first_solution)
+        params.local_search_metaheuristic = (
+            _LSM.GREEDY_DESCENT if mode is SearchMode.RETURN_FAST else getattr(_LSM, self.metaheuristic)
+        )
+        params.guided_local_search_lambda_coefficient = self.gls_lambda
+        if n_orders >= self.neighbors_from:
+            params.ls_operator_neighbors_ratio = self.neighbors_ratio
+            params.ls_operator_min_neighbors = self.min_neighbors
+        return params
+
+
 class RoutingModel:
     """Builds the model for the orders in ``served`` and the given vehicles, then searches."""
 
@@ -69,9 +104,15 @@ class RoutingModel:
         vehicles: Vehicles,
         allowed: np.ndarray,
         served: np.ndarray,
+        assignment_cost: np.ndarray | None = None,
+        replan: ReplanContext | None = None,
     ) -> None:
+        """``assignment_cost`` (orders × engineers, cost units): who serves what costs extra;
+        ``replan``: routes' pinned beginnings, the previous plan and its start times."""
         self.problem = problem
         self.vehicles = vehicles
+        # Read by search() for its construction heuristic (solver.construction); nothing else.
+        self.construction_inputs = (matrices, allowed, assignment_cost)
         opts = problem.options
         orders = problem.orders
         self.served = served = np.asarray(served, dtype=np.int64)
@@ -186,8 +227,9 @@ class RoutingModel:
                 routing.RegisterUnaryTransitVector(demand.tolist()), 0, capacities, True, "load"
             )
 
-        # --- preferred engineers: a cost when served by anyone else ---------------------------
-        bound += self._add_preferences(served)
+        # --- who serves what: preferences, soft territories, re-assignment ---------------------
+        if assignment_cost is not None:
+            bound += self._add_assignment_costs(served, assignment_cost)
 
         # --- breaks -----------------------------------------------------------------------------
         self.break_intervals: dict[int, list] = {}
@@ -214,6 +256,11 @@ class RoutingModel:
                 routing.AddVariableMinimizedByFinalizer(interval.StartExpr().Var())
             routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
 
+        # --- re-planning ---------------------------------------------------------------------------
+        self.replan = replan
+        if replan is not None:
+            bound += self._add_replan(replan, time_eval)
+
         if bound > MAX_OBJECTIVE_BOUND:
             raise InvalidProblem(
                 [Violation("options.objective_weights", "costs and weights are too large for the solver's integer range over this horizon; lower them")]
@@ -234,29 +281,59 @@ class RoutingModel:
             out.append((0, hi_cap))
         return out  # never empty: feasibility kept out orders with no reachable window
 
-    def _add_preferences(self, served: np.ndarray) -> int:
-        problem, routing = self.problem, self.routing
-        cost = int(round(COST_SCALE * problem.options.non_preferred_engineer_cost))
-        with_pref = [(node, problem.orders[i]) for node, i in enumerate(served) if problem.orders[i].preferred_engineer_ids]
-        if not with_pref or cost == 0:
-            return 0
-        index = {e.id: j for j, e in enumerate(problem.engineers)}
+    def _add_assignment_costs(self, served: np.ndarray, cost: np.ndarray) -> int:
+        """A unary transit per engineer: leaving an order's node costs what serving it costs."""
+        routing = self.routing
         n_nodes = self.node_order.shape[0]
-        # One vector for every engineer no order prefers, one per engineer some order prefers.
-        stranger = np.zeros(n_nodes, dtype=np.int64)
-        for node, _ in with_pref:
-            stranger[node] = cost
-        vectors: dict[int, np.ndarray] = {}
-        for node, order in with_pref:
-            for ref in order.preferred_engineer_ids:
-                vectors.setdefault(index[ref], stranger.copy())[node] = 0
-        callbacks = {e: routing.RegisterUnaryTransitVector(vec.tolist()) for e, vec in vectors.items()}
-        default_cb = routing.RegisterUnaryTransitVector(stranger.tolist())
-        evals = [callbacks.get(int(e), default_cb) for e in self.vehicles.engineer]
-        total = int(stranger.sum())
-        routing.AddDimensionWithVehicleTransits(evals, 0, total, True, "preference")
-        routing.GetDimensionOrDie("preference").SetSpanCostCoefficientForAllVehicles(1)
+        scaled = np.zeros((n_nodes, cost.shape[1]), dtype=np.int64)
+        scaled[: len(served)] = np.rint(COST_SCALE * cost[served]).astype(np.int64)
+        if not scaled.any():
+            return 0
+        callbacks: dict[bytes, int] = {}
+        evals = []
+        for e in self.vehicles.engineer:
+            column = np.ascontiguousarray(scaled[:, e])
+            key = column.tobytes()
+            if key not in callbacks:
+                callbacks[key] = routing.RegisterUnaryTransitVector(column.tolist())
+            evals.append(callbacks[key])
+        total = int(scaled.max(axis=1).sum())
+        routing.AddDimensionWithVehicleTransits(evals, 0, total, True, "assignment")
+        routing.GetDimensionOrDie("assignment").SetSpanCostCoefficientForAllVehicles(1)
         return total
+
+    def _add_replan(self, replan: ReplanContext, time_eval: list[int]) -> int:
+        """Pinned route beginnings, and a cost for moving a visit in time beyond the tolerance."""
+        routing, manager, time_dim = self.routing, self.manager, self.time
+        node_of = {int(i): node for node, i in enumerate(self.served)}
+        # Pin each route's beginning: start -> first -> second ... (like ApplyLocksToAllVehicles,
+        # which needs a closed model; restricting the next variables works before closing).
+        for v, lock in enumerate(replan.locks):
+            previous = routing.Start(v)
+            for i in lock:
+                if i not in node_of:
+                    break
+                index = manager.NodeToIndex(node_of[i])
+                routing.NextVar(previous).SetValue(index)
+                routing.VehicleVar(index).SetValue(v)
+                previous = index
+        ctx = self.problem.replan
+        coef = int(round(COST_SCALE * ctx.arrival_shift_cost_per_hour / 3600.0)) if ctx else 0
+        moved = [(node_of[i], t) for i, t in replan.previous_start_s.items() if i in node_of]
+        if coef <= 0 or not moved:
+            return 0
+        # OR-Tools keeps one soft upper bound per cumul, and the SLA uses the time dimension's:
+        # a mirror dimension, equal on these visits, carries the "too late" side.
+        routing.AddDimensionWithVehicleTransits(time_eval, self.horizon_s, self.horizon_s, False, "arrival_shift")
+        mirror = routing.GetDimensionOrDie("arrival_shift")
+        solver = routing.solver()
+        tol = ctx.arrival_tolerance_s
+        for node, t in moved:
+            index = manager.NodeToIndex(node)
+            solver.Add(mirror.CumulVar(index) == time_dim.CumulVar(index))
+            mirror.SetCumulVarSoftUpperBound(index, t + tol - self.t0_s, coef)
+            time_dim.SetCumulVarSoftLowerBound(index, t - tol - self.t0_s, coef)
+        return 2 * coef * self.horizon_s * len(moved)
 
     def search(
         self,
@@ -265,26 +342,29 @@ class RoutingModel:
         on_solution: Callable[[int, float], None] | None = None,
         on_sequences: Callable[[list[list[int]], int, float], None] | None = None,
         sequences_interval_s: float = 0.5,
+        initial_sequences: list[list[int]] | None = None,
+        config: SearchConfig | None = None,
     ) -> Solution:
-        """Searches for at most ``time_limit_s``.
+        """Searches for at most ``time_limit_s``, timed from this call.
+
+        The search starts from, in this order of preference: the previous plan (re-planning),
+        ``initial_sequences`` (order indices per vehicle), or our construction heuristic
+        (``solver.construction``, bounded in time). OR-Tools' own first-solution heuristics
+        ignore the time limit at scale, so they run only when no start could be read.
 
         ``on_solution(objective, elapsed_s)`` sees every solution; ``on_sequences(sequences,
         objective, elapsed_s)`` sees the order sequences of the first solution and then of the
         newest one at most every ``sequences_interval_s`` (reading them costs O(nodes) Python).
         """
+        started = time.perf_counter()
+        config = config or SearchConfig.default()
         opts = self.problem.options
         routing = self.routing
-        params = pywrapcp.DefaultRoutingSearchParameters()
-        params.first_solution_strategy = _FSS.PARALLEL_CHEAPEST_INSERTION
-        params.local_search_metaheuristic = (
-            _LSM.GREEDY_DESCENT if opts.search_mode is SearchMode.RETURN_FAST else _LSM.GUIDED_LOCAL_SEARCH
-        )
-        params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+        params = config.parameters(opts.search_mode, len(self.served))
         if opts.solution_limit:
             params.solution_limit = opts.solution_limit
         routing.solver().ReSeed(opts.random_seed)
 
-        started = time.perf_counter()
         state = {"first": None, "count": 0, "stopped": False, "sent": -1.0, "best": None}
 
         def at_solution() -> None:
@@ -307,7 +387,35 @@ class RoutingModel:
                 routing.solver().FinishCurrentSearch()
 
         routing.AddAtSolutionCallback(at_solution)
-        assignment = routing.SolveWithParameters(params)
+        params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))  # set again below
+        routing.CloseModelWithParameters(params)  # before reading routes, with our parameters
+        self.phase_s = {"close": time.perf_counter() - started}
+        node_of = {int(i): node for node, i in enumerate(self.served)}
+
+        def read(sequences: list[list[int]]):
+            routes = [[self.manager.NodeToIndex(node_of[i]) for i in seq if i in node_of] for seq in sequences]
+            return routing.ReadAssignmentFromRoutes(routes, True)
+
+        initial = None
+        if self.replan is not None and any(self.replan.previous_routes):
+            # Start from the previous plan (its orders this model serves) so little changes.
+            initial = read(self.replan.previous_routes)
+        if initial is None and initial_sequences is not None:
+            initial = read(initial_sequences)
+        if initial is None and config.construction and not (should_stop is not None and should_stop()):
+            budget = max(0.05, config.construction_share * time_limit_s)
+            t = time.perf_counter()
+            sequences = self._construct(budget)
+            self.phase_s["construct"] = time.perf_counter() - t
+            initial = read(sequences)
+        self.phase_s["start"] = time.perf_counter() - started
+
+        remaining_s = max(0.001, time_limit_s - (time.perf_counter() - started))
+        params.time_limit.FromMilliseconds(max(1, int(remaining_s * 1000)))
+        if initial is not None:
+            assignment = routing.SolveFromAssignmentWithParameters(initial, params)
+        else:
+            assignment = routing.SolveWithParameters(params)
         search_s = time.perf_counter() - started
         status = self._status(routing.status(), assignment, state["stopped"], state["count"])
         if assignment is None:
@@ -315,6 +423,14 @@ class RoutingModel:
             return Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v, [[] for _ in range(v)],
                             status, 0, state["first"], state["count"], search_s)
         return self._read(assignment, status, state["first"], state["count"], search_s)
+
+    def _construct(self, budget_s: float) -> list[list[int]]:
+        """Sequences (order indices per vehicle) from the vectorised insertion heuristic."""
+        from solver import construction
+
+        matrices, allowed, assignment_cost = self.construction_inputs
+        inst = construction.prepare(self.problem, matrices, self.vehicles, allowed, self.served, assignment_cost)
+        return construction.construct(inst, time_budget_s=budget_s)
 
     def _current_sequences(self) -> list[list[int]]:
         """Order sequences of the solution being reported (inside an at-solution callback)."""

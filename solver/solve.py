@@ -8,12 +8,13 @@ from collections.abc import Callable
 import numpy as np
 import ortools
 
-from solver import feasibility
+from solver import decompose, feasibility, replan
+from solver.assignment import assignment_costs
+from solver.objective import breakdown, penalties
 from solver.kpis import compute_kpis
 from solver.limits import COST_SCALE, Limits
 from solver.locations import Locations
 from solver.model import (
-    ObjectiveBreakdown,
     Plan,
     Problem,
     SlaMode,
@@ -24,7 +25,7 @@ from solver.model import (
     UnassignedReason,
 )
 from solver.routes import build_routes
-from solver.routing_model import RoutingModel, Solution, lateness_cost_per_hour, unassigned_penalty
+from solver.routing_model import RoutingModel, Solution
 from solver.schedule import time_route
 from solver.validation import validate_or_raise
 from solver.vehicles import Vehicles, scaled_durations
@@ -53,7 +54,7 @@ def solve(
     limits: Limits = Limits(),
     should_stop: Callable[[], bool] | None = None,
     on_solution: Callable[[int, float], None] | None = None,
-    extra_allowed: np.ndarray | None = None,
+    inside_territory: np.ndarray | None = None,
     on_progress: Callable[[Plan], None] | None = None,
     progress_interval_s: float = 0.5,
 ) -> Plan:
@@ -61,25 +62,43 @@ def solve(
 
     ``should_stop`` is polled at each improving solution (the search then ends with the best
     plan so far); ``on_solution`` receives (objective in scaled units, seconds elapsed).
-    ``extra_allowed`` (bool orders × engineers) adds eligibility rules such as territories.
+    ``inside_territory`` (bool orders × engineers) tells which orders lie inside which
+    engineer's territory (engineers without one: all True); ``geo`` computes it.
+    A problem with re-planning state must have gone through ``solver.replan.prepare`` before
+    its matrices were computed.
     ``on_progress`` receives a plan snapshot for the first solution and then at most every
     ``progress_interval_s`` (timed by ``solver.schedule``, since the search has not fixed times).
     """
     started = time.perf_counter()
     validate_or_raise(problem, limits)
     check_matrices(problem, matrices)
+    if replan.prepare(problem) != problem:
+        raise ValueError("re-planning state: call solver.replan.prepare before computing matrices")
     vehicles = Vehicles.of(problem, Locations.of(problem))
-    feas = feasibility.check(problem, matrices, vehicles, extra_allowed)
+    feas = feasibility.check(problem, matrices, vehicles, inside_territory)
     served = np.flatnonzero(feas.allowed.any(axis=1)) if len(problem.orders) else np.zeros(0, dtype=np.int64)
+    replan_ctx = replan.context(problem, matrices, vehicles, feas.allowed)
+    costs = assignment_costs(problem, inside_territory, replan_ctx.previous_engineer if replan_ctx else None)
 
-    if served.size:
-        model = RoutingModel(problem, matrices, vehicles, feas.allowed, served)
+    if served.size and replan_ctx is None and served.size >= decompose.MIN_ORDERS:
+        # Large problems: construction + groups of neighbouring routes (solver.decompose).
+        on_sequences = None
+        if on_progress is not None:
+            def on_sequences(sequences: list[list[int]], objective_scaled: int, elapsed_s: float) -> None:
+                on_progress(_snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started))
+        solution = decompose.search(
+            problem, matrices, vehicles, feas.allowed, served, costs.total(),
+            max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
+            should_stop=should_stop, on_solution=on_solution, on_sequences=on_sequences,
+        )
+    elif served.size:
+        model = RoutingModel(problem, matrices, vehicles, feas.allowed, served, costs.total(), replan_ctx)
         # The time limit counts from the call: building the model used some of it.
         remaining_s = problem.options.time_limit_s - (time.perf_counter() - started)
         on_sequences = None
         if on_progress is not None:
             def on_sequences(sequences: list[list[int]], objective_scaled: int, elapsed_s: float) -> None:
-                on_progress(_snapshot(problem, matrices, vehicles, feas, sequences, objective_scaled, elapsed_s, started))
+                on_progress(_snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started))
         solution = model.search(
             time_limit_s=max(0.01, remaining_s), should_stop=should_stop, on_solution=on_solution,
             on_sequences=on_sequences, sequences_interval_s=progress_interval_s,
@@ -94,14 +113,14 @@ def solve(
         solution.route_start_s, solution.breaks_s,
     )
     unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
-    breakdown = _breakdown(problem, routes, unassigned)
+    terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
     kpis = compute_kpis(problem, routes, unassigned)
     stats = SolveStats(
         status=solution.status,
         # The search saw only the orders some engineer could serve; the others' penalties are
         # part of the plan's cost all the same.
-        objective=solution.objective_scaled / COST_SCALE + _penalties(problem, feas.reasons),
-        breakdown=breakdown,
+        objective=solution.objective_scaled / COST_SCALE + penalties(problem, feas.reasons),
+        breakdown=terms,
         first_solution_s=solution.first_solution_s,
         total_s=time.perf_counter() - started,
         solver_version=SOLVER_VERSION,
@@ -112,7 +131,7 @@ def solve(
     return Plan(problem.label, routes, unassigned, kpis, stats)
 
 
-def _snapshot(problem, matrices, vehicles, feas, sequences, objective_scaled, elapsed_s, started) -> Plan:
+def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started) -> Plan:
     """A plan for the search's current sequences, timed by a forward pass."""
     starts, route_starts, breaks = [], [], []
     durations: dict[float, np.ndarray] = {}
@@ -129,10 +148,10 @@ def _snapshot(problem, matrices, vehicles, feas, sequences, objective_scaled, el
     solution = Solution(sequences, starts, route_starts, [0] * len(sequences), breaks, SolveStatus.TIME_LIMIT,
                         objective_scaled, elapsed_s, 0, elapsed_s)
     unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
-    breakdown = _breakdown(problem, routes, unassigned)
+    terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
     stats = SolveStats(
-        status=SolveStatus.TIME_LIMIT, objective=objective_scaled / COST_SCALE + _penalties(problem, feas.reasons),
-        breakdown=breakdown, first_solution_s=None, total_s=time.perf_counter() - started,
+        status=SolveStatus.TIME_LIMIT, objective=objective_scaled / COST_SCALE + penalties(problem, feas.reasons),
+        breakdown=terms, first_solution_s=None, total_s=time.perf_counter() - started,
         solver_version=SOLVER_VERSION, random_seed=problem.options.random_seed, solutions_found=0,
         time_limit_s=problem.options.time_limit_s,
     )
@@ -176,24 +195,3 @@ _DETAILS = {
     UnassignedReason.NOT_SERVED_FOR_COST: "servable alone, but the plan had no room for it at a lower cost than its penalty",
     UnassignedReason.SOLVE_INCOMPLETE: "the search found no plan within the time limit",
 }
-
-
-def _penalties(problem: Problem, orders) -> float:
-    w = problem.options.weights.unassigned
-    return sum(w * unassigned_penalty(problem.orders[i]) for i in orders if problem.orders[i].allow_unassigned)
-
-
-def _breakdown(problem: Problem, routes, unassigned) -> ObjectiveBreakdown:
-    w = problem.options.weights
-    travel = w.travel * sum(r.cost for r in routes)
-    lateness = 0.0
-    preference = 0.0
-    for route in routes:
-        for visit in route.visits:
-            order = problem.orders[visit.order_index]
-            if visit.lateness_s and order.sla_mode is SlaMode.SOFT:
-                lateness += w.lateness * lateness_cost_per_hour(order) * visit.lateness_s / 3600.0
-            if order.preferred_engineer_ids and route.engineer_id not in order.preferred_engineer_ids:
-                preference += problem.options.non_preferred_engineer_cost
-    unassigned_cost = _penalties(problem, (u.order_index for u in unassigned))
-    return ObjectiveBreakdown(travel=travel, lateness=lateness, unassigned=unassigned_cost, preference=preference)

@@ -86,9 +86,15 @@ def test_the_call_deadline_caps_the_time_limit(stub):
     assert response.kpis.orders_served == 60
 
 
-def test_reflection_lists_the_services(channel):
-    services = set(ProtoReflectionDescriptorDatabase(channel).get_services())
-    assert {"dispatch.v1.DispatchService", "grpc.health.v1.Health"} <= services
+def test_reflection_lists_the_services():
+    """Reflection is off by default; a server started with it on lists its services."""
+    s = start_server(workers=1, queue_size=0, reflection=True)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{s.port}") as channel:
+            services = set(ProtoReflectionDescriptorDatabase(channel).get_services())
+        assert {"dispatch.v1.DispatchService", "grpc.health.v1.Health"} <= services
+    finally:
+        s.stop(grace_s=0.5)
 
 
 def _children(pid: int) -> set[int]:

@@ -534,16 +534,20 @@ class SolveStats(_message.Message):
     def __init__(self, status: _Optional[_Union[SolveStatus, str]] = ..., objective: _Optional[float] = ..., objective_breakdown: _Optional[_Union[ObjectiveBreakdown, _Mapping]] = ..., time_to_first_solution: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., solver_version: _Optional[str] = ..., random_seed: _Optional[int] = ..., solutions_found: _Optional[int] = ..., effective_time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ObjectiveBreakdown(_message.Message):
-    __slots__ = ("travel", "lateness", "unassigned", "preference")
+    __slots__ = ("travel", "lateness", "unassigned", "preference", "territory", "disruption")
     TRAVEL_FIELD_NUMBER: _ClassVar[int]
     LATENESS_FIELD_NUMBER: _ClassVar[int]
     UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
     PREFERENCE_FIELD_NUMBER: _ClassVar[int]
+    TERRITORY_FIELD_NUMBER: _ClassVar[int]
+    DISRUPTION_FIELD_NUMBER: _ClassVar[int]
     travel: float
     lateness: float
     unassigned: float
     preference: float
-    def __init__(self, travel: _Optional[float] = ..., lateness: _Optional[float] = ..., unassigned: _Optional[float] = ..., preference: _Optional[float] = ...) -> None: ...
+    territory: float
+    disruption: float
+    def __init__(self, travel: _Optional[float] = ..., lateness: _Optional[float] = ..., unassigned: _Optional[float] = ..., preference: _Optional[float] = ..., territory: _Optional[float] = ..., disruption: _Optional[float] = ...) -> None: ...
 
 class SolveProgress(_message.Message):
     __slots__ = ("elapsed", "plan", "final")

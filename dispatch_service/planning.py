@@ -1,0 +1,208 @@
+"""RPCs around a plan and the map: EvaluatePlan, RecommendInsertion, ComputeMatrix, EstimateArrival.
+
+They are cheap (milliseconds to a few seconds at most), so they run in the server process,
+not in solver workers: a dispatcher asking who should take an emergency must not queue behind
+a long solve. Large matrices (ComputeMatrix) do go to a worker.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import grpc
+import numpy as np
+
+from dispatch_service import convert, travel
+from dispatch_service.api.v1 import dispatch_pb2 as pb
+from dispatch_service.realtime import RpcAbort, _invalid, _queue_full, _unary
+from dispatch_service.worker_task import MatrixTask
+from dispatch_service.workers import QueueFull, SolveAborted, WorkerFailed
+from solver import replan
+from solver.errors import InvalidProblem, Violation
+from solver.evaluate import evaluate_plan
+from solver.insertion import recommend_insertion
+from solver.model import GreatCircleModel, LatLng, Problem, RoadNetworkModel, SolveOptions
+from solver.validation import validate
+
+MAX_MATRIX_POINTS = 5_000
+MAX_MATRIX_PAIRS = 1_000_000
+MAX_CANDIDATES = 100
+
+
+def service_violations(problem: Problem, service: travel.TravelService, prefix: str = "") -> list[Violation]:
+    """Rules only the service can check: maps it has loaded, territory shapes, re-planning refs."""
+    out = []
+    model = problem.options.travel_model
+    if isinstance(model, RoadNetworkModel):
+        path = f"{prefix}options.travel_model.road_network"
+        if model.map_id not in service.maps:
+            known = ", ".join(sorted(service.maps)) or "none are loaded"
+            out.append(Violation(f"{path}.map_id", f"names no map of this server ('{model.map_id[:40]}'; known: {known})"))
+        if not (math.isfinite(model.max_snap_distance_m) and 1.0 <= model.max_snap_distance_m <= 100_000.0):
+            out.append(Violation(f"{path}.max_snap_distance_meters", f"must be in [1, 100000], got {model.max_snap_distance_m}"))
+    out += [Violation(prefix + f, d) for f, d in travel.territory_violations(problem)]
+    out += [Violation(prefix + v.field, v.description) for v in replan.check(problem)]
+    return out
+
+
+def _problem(request: pb.SolveRequest, servicer, prefix: str) -> Problem:
+    problem, violations = convert.request_to_problem(request, prefix=prefix)
+    seen = {v.field for v in violations}
+    violations += [Violation(prefix + v.field, v.description) for v in validate(problem, servicer.limits) if prefix + v.field not in seen]
+    violations += service_violations(problem, travel.service(), prefix)
+    if violations:
+        raise _invalid(violations)
+    return problem
+
+
+def _latlng(msg, path: str, violations: list[Violation]) -> LatLng:
+    lat, lng = msg.latitude, msg.longitude
+    if not (math.isfinite(lat) and -90 <= lat <= 90):
+        violations.append(Violation(f"{path}.latitude", f"must be a finite number of degrees in [-90, 90], got {lat}"))
+    if not (math.isfinite(lng) and -180 <= lng <= 180):
+        violations.append(Violation(f"{path}.longitude", f"must be a finite number of degrees in [-180, 180], got {lng}"))
+    return LatLng(lat, lng)
+
+
+def _travel_model(msg: pb.TravelModel, violations: list[Violation], path: str):
+    """The travel model of a geo request, checked like a Solve request's."""
+    options = convert.request_to_problem(pb.SolveRequest(options=pb.SolveOptions(travel_model=msg)))[0].options
+    model = options.travel_model
+    if isinstance(model, GreatCircleModel):
+        if not (math.isfinite(model.speed_kmh) and 1 <= model.speed_kmh <= 200):
+            violations.append(Violation(f"{path}.great_circle.speed_kmh", f"must be in [1, 200] km/h, got {model.speed_kmh}"))
+        if not (math.isfinite(model.detour_factor) and 1 <= model.detour_factor <= 3):
+            violations.append(Violation(f"{path}.great_circle.detour_factor", f"must be in [1, 3], got {model.detour_factor}"))
+    for v in service_violations(Problem((), (), SolveOptions(travel_model=model)), travel.service()):
+        violations.append(Violation(v.field.replace("options.travel_model", path), v.description))
+    return model
+
+
+class PlanningServicerMixin:
+    """Mixed into ``DispatchServicer``; uses its ``limits`` and ``pool``."""
+
+    # -- plan evaluation ----------------------------------------------------------------------
+    def _evaluate(self, request: pb.EvaluatePlanRequest, context: grpc.ServicerContext) -> pb.EvaluatePlanResponse:
+        problem = _problem(request.problem, self, "problem.")
+        problem = replace(problem, replan=None)  # a given plan is checked as it is
+        routes = convert.planned_routes_from_pb(request.routes)
+        matrices = travel.service().matrices_for(problem)
+        try:
+            evaluation = evaluate_plan(problem, matrices, routes, travel.inside_territory(problem))
+        except InvalidProblem as exc:
+            raise _invalid(list(exc.violations)) from None
+        return convert.evaluation_to_response(evaluation)
+
+    # -- insertion --------------------------------------------------------------------------------
+    def _recommend(self, request: pb.RecommendInsertionRequest, context: grpc.ServicerContext) -> pb.RecommendInsertionResponse:
+        problem = _problem(request.problem, self, "problem.")
+        problem = replace(problem, replan=None)
+        new, violations = convert.order_from_pb(request.order, "order")
+        if not request.HasField("order"):
+            violations.append(Violation("order", "is required"))
+        probe = replace(problem, orders=problem.orders + (new,))
+        violations += [v for v in validate(probe, self.limits) if v.field.startswith(f"orders[{len(problem.orders)}]")]
+        violations = [Violation(v.field.replace(f"orders[{len(problem.orders)}]", "order"), v.description) for v in violations]
+        if not 0 <= request.max_candidates <= MAX_CANDIDATES:
+            violations.append(Violation("max_candidates", f"must be in [0, {MAX_CANDIDATES}], got {request.max_candidates}"))
+        if violations:
+            raise _invalid(violations)
+        matrices = travel.service().matrices_with_extra(problem, new.location)
+        inside = travel.inside_territory(replace(problem, orders=(new,)))
+        try:
+            candidates, reason = recommend_insertion(
+                problem, matrices, convert.planned_routes_from_pb(request.current_routes), new,
+                request.max_candidates or 5, None if inside is None else inside[0],
+            )
+        except InvalidProblem as exc:
+            raise _invalid([Violation(v.field, v.description) for v in exc.violations]) from None
+        return convert.candidates_to_response(candidates, reason)
+
+    # -- geo ----------------------------------------------------------------------------------------
+    @_unary
+    def ComputeMatrix(self, request: pb.ComputeMatrixRequest, context: grpc.ServicerContext) -> pb.ComputeMatrixResponse:
+        violations: list[Violation] = []
+        n_o, n_d = len(request.origins), len(request.destinations)
+        if n_o > MAX_MATRIX_POINTS or n_d > MAX_MATRIX_POINTS:
+            violations.append(Violation("origins" if n_o > MAX_MATRIX_POINTS else "destinations", f"at most {MAX_MATRIX_POINTS} points are accepted"))
+        elif n_o * n_d > MAX_MATRIX_PAIRS:
+            violations.append(Violation("destinations", f"origins × destinations must be at most {MAX_MATRIX_PAIRS:,} pairs, got {n_o * n_d:,}"))
+        if violations:
+            raise _invalid(violations)
+        points = [_latlng(p, f"origins[{i}]", violations) for i, p in enumerate(request.origins)]
+        points += [_latlng(p, f"destinations[{i}]", violations) for i, p in enumerate(request.destinations)]
+        model = _travel_model(request.travel_model, violations, "travel_model")
+        if violations:
+            raise _invalid(violations)
+        lat = np.array([p.lat for p in points], dtype=np.float64)
+        lng = np.array([p.lng for p in points], dtype=np.float64)
+        result = self._run_geo(MatrixTask(model, lat, lng), context)
+        o, d = np.arange(n_o), np.arange(n_o, n_o + n_d)
+        duration = result.duration_s[np.ix_(o, d)].copy()
+        distance = result.distance_m[np.ix_(o, d)].copy()
+        off = result.unroutable[o][:, None] | result.unroutable[d][None, :]
+        duration[off] = -1
+        distance[off] = -1
+        snap = np.nan_to_num(result.snap_distance_m, nan=-1.0)
+        return pb.ComputeMatrixResponse(
+            durations_seconds=duration.ravel().tolist(), distances_meters=distance.ravel().tolist(),
+            origin_snap_distances_meters=snap[o].tolist(), destination_snap_distances_meters=snap[d].tolist(),
+            origin_unroutable=result.unroutable[o].tolist(), destination_unroutable=result.unroutable[d].tolist(),
+        )
+
+    def _run_geo(self, task: MatrixTask, context):
+        """Small matrices here, large ones in a worker (they can take seconds of CPU)."""
+        n = task.lat_deg.size
+        if n <= 200:
+            return travel.service().points(task.model, task.lat_deg, task.lng_deg)
+        import threading
+
+        done = threading.Event()
+        context.add_callback(done.set)
+        remaining = context.time_remaining()
+        deadline = None if remaining is None else time.monotonic() + remaining
+        try:
+            outcome = self.pool.run(task, aborted=done.is_set, deadline=deadline)
+        except QueueFull:
+            raise _queue_full(self.pool.depth) from None
+        except SolveAborted as exc:
+            raise RpcAbort(grpc.StatusCode.CANCELLED if done.is_set() else grpc.StatusCode.DEADLINE_EXCEEDED, str(exc)) from None
+        except WorkerFailed:
+            raise RpcAbort(grpc.StatusCode.INTERNAL, "the matrix computation failed") from None
+        if outcome.kind != "matrix":
+            raise RpcAbort(grpc.StatusCode.INTERNAL, "the matrix computation failed")
+        return outcome.value
+
+    @_unary
+    def EstimateArrival(self, request: pb.EstimateArrivalRequest, context: grpc.ServicerContext) -> pb.EstimateArrivalResponse:
+        violations: list[Violation] = []
+        for field in ("origin", "destination"):
+            if not request.HasField(field):
+                violations.append(Violation(field, "is required"))
+        a = _latlng(request.origin, "origin", violations)
+        b = _latlng(request.destination, "destination", violations)
+        factor = request.speed_factor if request.HasField("speed_factor") else 1.0
+        if not (math.isfinite(factor) and 0.1 <= factor <= 10):
+            violations.append(Violation("speed_factor", f"must be in [0.1, 10], got {factor}"))
+        departure_s = request.departure_time.seconds if request.HasField("departure_time") else int(time.time())
+        if not 0 <= departure_s <= 4_102_444_800:
+            violations.append(Violation("departure_time", "must lie between 1970-01-01 and 2100-01-01"))
+        fmt = convert._GEOMETRY.get(request.geometry_format)
+        if fmt is None:
+            violations.append(Violation("geometry_format", f"must be a GeometryFormat, got {request.geometry_format}"))
+        model = _travel_model(request.travel_model, violations, "travel_model")
+        if violations:
+            raise _invalid(violations)
+        service = travel.service()
+        result = service.points(model, np.array([a.lat, b.lat]), np.array([a.lng, b.lng]))
+        if result.unroutable.any():
+            return pb.EstimateArrivalResponse(routable=False)
+        duration_s = int(math.ceil(int(result.duration_s[0, 1]) / factor))
+        out = pb.EstimateArrivalResponse(routable=True, travel_distance_meters=int(result.distance_m[0, 1]))
+        out.arrival_time.seconds = departure_s + duration_s
+        out.travel_duration.seconds = duration_s
+        if fmt is not None and fmt.value != "none":
+            out.geometry = service.leg_geometry(model, fmt, a, b)
+        return out

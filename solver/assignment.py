@@ -1,0 +1,55 @@
+"""Costs that depend on who serves an order: preferences, soft territories, re-assignment.
+
+One mechanism for all three: a cost matrix (orders × engineers, cost units) that the OR-Tools
+model turns into one per-engineer vector (engineers with equal columns share one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.model import Problem, TerritoryMode
+
+
+@dataclass(frozen=True)
+class AssignmentCosts:
+    preference: np.ndarray | None  # float (orders, engineers)
+    territory: np.ndarray | None
+    reassignment: np.ndarray | None
+
+    def total(self) -> np.ndarray | None:
+        parts = [p for p in (self.preference, self.territory, self.reassignment) if p is not None]
+        return sum(parts[1:], parts[0]) if parts else None
+
+
+def assignment_costs(problem: Problem, inside_territory: np.ndarray | None, previous_engineer: dict[int, int] | None) -> AssignmentCosts:
+    n, m = len(problem.orders), len(problem.engineers)
+    index = {e.id: j for j, e in enumerate(problem.engineers)}
+
+    preference = None
+    cost = problem.options.non_preferred_engineer_cost
+    if cost > 0 and any(o.preferred_engineer_ids for o in problem.orders):
+        preference = np.zeros((n, m))
+        for i, order in enumerate(problem.orders):
+            if order.preferred_engineer_ids:
+                preference[i] = cost
+                preference[i, [index[e] for e in order.preferred_engineer_ids]] = 0.0
+
+    territory = None
+    soft = np.array([e.territory is not None and e.territory.mode is TerritoryMode.SOFT for e in problem.engineers], dtype=bool)
+    if inside_territory is not None and soft.any():
+        outside_cost = np.array([e.territory.outside_cost if s else 0.0 for e, s in zip(problem.engineers, soft)])
+        territory = np.where(~inside_territory & soft[None, :], outside_cost[None, :], 0.0)
+        if not territory.any():
+            territory = None
+
+    reassignment = None
+    ctx = problem.replan
+    if ctx is not None and ctx.reassignment_cost > 0 and previous_engineer:
+        reassignment = np.zeros((n, m))
+        for i, e in previous_engineer.items():
+            reassignment[i] = ctx.reassignment_cost
+            reassignment[i, e] = 0.0
+    return AssignmentCosts(preference, territory, reassignment)

@@ -1,0 +1,238 @@
+"""Decomposition for large problems: construct once, then improve groups of nearby routes.
+
+Why: OR-Tools' local search makes a few moves per second at 1000+ orders and building one
+model over 5000 orders takes longer than a whole request may; its search is fast on 100–200
+orders. So: our construction heuristic (``solver.construction``) plans everything, then each
+round partitions the vehicles into groups of neighbouring routes (seeded differently each
+round, so seams move) and improves every group with its own small ``RoutingModel``, starting
+from the group's current routes (never worse than them). Orders left out so far join the group
+nearest to them. Groups run in forked worker processes, one per core.
+
+Every order stays accounted for: a group's model serves exactly its routes' orders plus the
+left-out orders given to it, and its result replaces exactly those routes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from solver import construction
+from solver.model import Problem, SearchMode, SolveStatus, TravelMatrices
+from solver.vehicles import Vehicles
+
+MIN_ORDERS = 600  # below this one model searches faster than the decomposition
+GROUP_ORDERS = 150  # orders per group, about
+ROUND_S = 2.0  # a group's search time per round, at most
+MIN_ROUNDS = 4  # rounds the time limit is shared over (seams move between rounds)
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    vehicles: list[int]  # global vehicle indices
+    sequences: list[list[int]]
+    starts: list[list[int]]
+    route_start: list[int]
+    route_end: list[int]
+    breaks: list[list[tuple[int, int]]]
+    objective: int  # scaled, over the group's model (unserved group orders' penalties included)
+
+
+# Set before forking so that workers read them without pickling matrices.
+_SHARED: dict = {}
+
+
+def groups_of(sequences: list[list[int]], unassigned: list[int], vehicles: Vehicles, duration: np.ndarray,
+              group_orders: int, rng: np.random.Generator) -> list[tuple[list[int], list[int]]]:
+    """Partition of all vehicles into groups of neighbouring routes, with left-out orders.
+
+    A route's place is its medoid stop (its start location when empty); groups grow from a
+    random seed route by nearest places until about ``group_orders`` orders.
+    """
+    nv = vehicles.count
+    place = np.empty(nv, dtype=np.int64)
+    for v, seq in enumerate(sequences):
+        if seq:
+            s = np.asarray(seq)
+            place[v] = s[int(np.argmin(duration[np.ix_(s, s)].sum(axis=1)))]
+        else:
+            place[v] = vehicles.start_loc[v]
+    sizes = np.asarray([len(s) for s in sequences])
+    free = np.ones(nv, dtype=bool)
+    # Empty vehicles are spread over the groups in proportion: at most a few per group.
+    used = sizes > 0
+    n_groups = max(1, int(round(sizes.sum() / group_orders)))
+    groups: list[list[int]] = []
+    order = rng.permutation(np.flatnonzero(used)) if used.any() else rng.permutation(nv)
+    for seed in order:
+        if not free[seed]:
+            continue
+        cand = np.flatnonzero(free & used)
+        near = cand[np.argsort(duration[place[seed], place[cand]] + duration[place[cand], place[seed]], kind="stable")]
+        members, count = [], 0
+        for v in near:
+            if count >= group_orders and members:
+                break
+            members.append(int(v))
+            count += int(sizes[v])
+        free[members] = False
+        groups.append(members)
+    empties = np.flatnonzero(free)
+    if groups and empties.size:
+        per = max(1, min(5, int(np.ceil(empties.size / max(1, n_groups)))))
+        for g in groups:
+            if not empties.size:
+                break
+            anchor = place[g[0]]
+            k = np.argsort(duration[anchor, place[empties]], kind="stable")[:per]
+            g.extend(int(v) for v in empties[k])
+            empties = np.delete(empties, k)
+        groups[-1].extend(int(v) for v in empties)
+    elif empties.size:
+        groups.append([int(v) for v in empties])
+    extra: list[list[int]] = [[] for _ in groups]
+    if unassigned and groups:
+        anchors = np.asarray([place[g[0]] for g in groups])
+        for i in unassigned:
+            extra[int(np.argmin(duration[anchors, i]))].append(int(i))
+    return [(g, e) for g, e in zip(groups, extra)]
+
+
+def _sub_vehicles(vehicles: Vehicles, idx: list[int]) -> Vehicles:
+    ix = np.asarray(idx, dtype=np.int64)
+    return Vehicles(
+        engineer=vehicles.engineer[ix], shift=vehicles.shift[ix], start_loc=vehicles.start_loc[ix],
+        end_loc=vehicles.end_loc[ix], shift_start_s=vehicles.shift_start_s[ix], shift_end_s=vehicles.shift_end_s[ix],
+        max_working_s=vehicles.max_working_s[ix], speed_factor=vehicles.speed_factor[ix],
+    )
+
+
+def solve_group(vehs: list[int], sequences: list[list[int]], extra: list[int], time_limit_s: float) -> GroupResult | None:
+    """Improves one group's routes with its own model; None when it has no orders."""
+    from solver.routing_model import RoutingModel, SearchConfig
+
+    problem, matrices, vehicles, allowed, cost, config = (
+        _SHARED[k] for k in ("problem", "matrices", "vehicles", "allowed", "cost", "config"))
+    served = np.asarray(sorted({i for s in sequences for i in s} | set(extra)), dtype=np.int64)
+    if served.size == 0:
+        return None
+    sub = _sub_vehicles(vehicles, vehs)
+    sub_allowed = allowed[:, vehs]
+    model = RoutingModel(problem, matrices, sub, sub_allowed, served, cost, None)
+    result = model.search(time_limit_s, initial_sequences=sequences,
+                          config=replace(config or SearchConfig.default(), construction=False))
+    return GroupResult(vehs, result.sequences, result.service_starts_s, result.route_start_s,
+                       result.route_end_s, result.breaks_s, result.objective_scaled)
+
+
+def _run(args: tuple) -> GroupResult | None:
+    return solve_group(*args)
+
+
+def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allowed: np.ndarray, served: np.ndarray,
+           assignment_cost: np.ndarray | None, time_limit_s: float,
+           should_stop: Callable[[], bool] | None = None,
+           on_solution: Callable[[int, float], None] | None = None,
+           on_sequences: Callable[[list[list[int]], int, float], None] | None = None,
+           workers: int | None = None, config=None, group_orders: int = GROUP_ORDERS):
+    """Like ``RoutingModel.search`` for the whole problem, within ``time_limit_s``."""
+    from solver.routing_model import Solution
+
+    started = time.perf_counter()
+    deadline = started + time_limit_s
+    inst = construction.prepare(problem, matrices, vehicles, allowed, served, assignment_cost)
+    sequences = construction.construct(inst, time_budget_s=0.5 * time_limit_s)
+    first_s = time.perf_counter() - started
+    nv = vehicles.count
+    routed = {i for s in sequences for i in s}
+    unassigned = [int(i) for i in served if int(i) not in routed]
+    _SHARED.update(problem=problem, matrices=matrices, vehicles=vehicles, allowed=allowed, cost=assignment_cost,
+                   config=config)
+    workers = workers or min(2, os.cpu_count() or 1)
+    rng = np.random.default_rng(problem.options.random_seed)
+    results: dict[int, GroupResult] = {}
+    objective_by_group: list[int] = []
+    rounds = 0
+    best: int | None = None
+    stopped = False
+    pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+    try:
+        while True:
+            left = deadline - time.perf_counter()
+            if left < 0.3 or (should_stop is not None and should_stop()):
+                stopped = should_stop is not None and left >= 0.3
+                break
+            groups = groups_of(sequences, unassigned, vehicles, matrices.duration_s, group_orders, rng)
+            waves = int(np.ceil(len(groups) / workers))
+            # Each round fits the time left; later rounds move the seams.
+            slice_s = max(0.1, min(ROUND_S, (left - 0.2) / (waves * (1 if rounds >= MIN_ROUNDS - 1 else MIN_ROUNDS - rounds))))
+            tasks = [(g, [sequences[v] for v in g], extra, slice_s) for g, extra in groups]
+            out = pool.map(_run, tasks, chunksize=1) if pool is not None else [_run(t) for t in tasks]
+            rounds += 1
+            objective_by_group = []
+            for res in out:
+                if res is None:
+                    continue
+                objective_by_group.append(res.objective)
+                for k, v in enumerate(res.vehicles):
+                    sequences[v] = res.sequences[k]
+                    results[v] = GroupResult([v], [res.sequences[k]], [res.starts[k]], [res.route_start[k]],
+                                             [res.route_end[k]], [res.breaks[k]], 0)
+            routed = {i for s in sequences for i in s}
+            unassigned = [int(i) for i in served if int(i) not in routed]
+            previous, objective = best, int(sum(objective_by_group))
+            best = objective
+            elapsed = time.perf_counter() - started
+            if on_solution is not None:
+                on_solution(objective, elapsed)
+            if on_sequences is not None:
+                on_sequences([list(s) for s in sequences], objective, elapsed)
+            if problem.options.search_mode is SearchMode.RETURN_FAST and previous is not None and objective >= previous:
+                break  # a local optimum across the seams too
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        _SHARED.clear()
+    if rounds == 0 or any(v not in results for v in range(nv) if sequences[v]):
+        # No round finished: time the constructed routes with a one-group model per route set.
+        return _timed(problem, matrices, vehicles, allowed, served, assignment_cost, sequences, first_s, started,
+                      stopped)
+    starts = [results[v].starts[0] if v in results else [] for v in range(nv)]
+    rs = [results[v].route_start[0] if v in results else int(vehicles.shift_start_s[v]) for v in range(nv)]
+    re = [results[v].route_end[0] if v in results else int(vehicles.shift_start_s[v]) for v in range(nv)]
+    br = [results[v].breaks[0] if v in results else [] for v in range(nv)]
+    status = SolveStatus.CANCELLED if stopped else (
+        SolveStatus.LOCAL_OPTIMUM if problem.options.search_mode is SearchMode.RETURN_FAST else SolveStatus.TIME_LIMIT)
+    return Solution(sequences, starts, rs, re, br, status, int(sum(objective_by_group)), first_s, rounds,
+                    time.perf_counter() - started)
+
+
+def _timed(problem, matrices, vehicles, allowed, served, cost, sequences, first_s, started, stopped):
+    """A Solution for ``sequences`` without search: times from the forward pass."""
+    from solver.routing_model import Solution
+    from solver.schedule import time_route
+    from solver.vehicles import scaled_durations
+
+    starts, rs, re, br = [], [], [], []
+    for v, seq in enumerate(sequences):
+        f = float(vehicles.speed_factor[v])
+        d = scaled_durations(matrices.duration_s, f)
+        shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
+        t = time_route(problem, d, int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq)
+        starts.append(t.service_starts_s)
+        rs.append(t.route_start_s)
+        end = t.route_start_s
+        if seq:
+            last = seq[-1]
+            end_loc = int(vehicles.end_loc[v])
+            end = t.service_starts_s[-1] + problem.orders[last].service_duration_s + (int(d[last, end_loc]) if end_loc >= 0 else 0)
+        re.append(end)
+        br.append(t.breaks_s)
+    status = SolveStatus.CANCELLED if stopped else SolveStatus.TIME_LIMIT
+    return Solution(sequences, starts, rs, re, br, status, 0, first_s, 1, time.perf_counter() - started)

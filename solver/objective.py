@@ -1,0 +1,35 @@
+"""The objective's terms, recomputed from a plan in cost units (solved or given)."""
+
+from __future__ import annotations
+
+from solver.model import ObjectiveBreakdown, Problem, SlaMode
+from solver.routing_model import lateness_cost_per_hour, unassigned_penalty
+
+
+def penalties(problem: Problem, orders) -> float:
+    w = problem.options.weights.unassigned
+    return sum(w * unassigned_penalty(problem.orders[i]) for i in orders if problem.orders[i].allow_unassigned)
+
+
+def breakdown(problem: Problem, routes, unassigned, costs=None, replan_ctx=None) -> ObjectiveBreakdown:
+    w = problem.options.weights
+    travel = w.travel * sum(r.cost for r in routes)
+    lateness = preference = territory = disruption = 0.0
+    ctx = problem.replan
+    for route in routes:
+        e = route.engineer_index
+        for visit in route.visits:
+            i = visit.order_index
+            order = problem.orders[i]
+            if visit.lateness_s and order.sla_mode is SlaMode.SOFT:
+                lateness += w.lateness * lateness_cost_per_hour(order) * visit.lateness_s / 3600.0
+            if costs is not None:
+                preference += 0.0 if costs.preference is None else float(costs.preference[i, e])
+                territory += 0.0 if costs.territory is None else float(costs.territory[i, e])
+                disruption += 0.0 if costs.reassignment is None else float(costs.reassignment[i, e])
+            if replan_ctx is not None and ctx is not None and i in replan_ctx.previous_start_s:
+                shift_s = abs(visit.start_s - replan_ctx.previous_start_s[i]) - ctx.arrival_tolerance_s
+                disruption += max(0, shift_s) / 3600.0 * ctx.arrival_shift_cost_per_hour
+    unassigned_cost = penalties(problem, (u.order_index for u in unassigned))
+    return ObjectiveBreakdown(travel=travel, lateness=lateness, unassigned=unassigned_cost, preference=preference,
+                              territory=territory, disruption=disruption)
