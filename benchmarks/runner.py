@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.report import Record
 
-SOLVERS: tuple[str, ...] = ("dispatch",)
+SOLVERS: tuple[str, ...] = ("dispatch", "pyvrp", "vroom")  # peers: benchmarks.peers, VRPTW only
 # OR-Tools does not honour the time limit in its first-solution phase, so the parent waits
 # well beyond the limit before declaring a worker stuck.
 TIMEOUT_FACTOR = 5.0
@@ -53,7 +53,9 @@ def run_task(task: Task) -> Record:
     try:
         if task.solver not in SOLVERS:
             raise ValueError(f"unknown solver {task.solver!r}; known: {', '.join(SOLVERS)}")
-        if task.path is not None:
+        if task.path is not None and task.solver != "dispatch":
+            _solve_peer(task, record)
+        elif task.path is not None:
             _solve_vrptw(task, record)
         elif task.n_orders is not None:
             _solve_synthetic(task, record)
@@ -98,6 +100,35 @@ def _solve_vrptw(task: Task, record: Record) -> None:
         record.best_known = best.distance
         record.best_known_source = best.source
     # A gap is only meaningful for a plan that serves everyone within the rules.
+    record.gap_pct = gap_pct(record.cost, record.best_known) if record.feasible else None
+
+
+def _solve_peer(task: Task, record: Record) -> None:
+    """A peer solver on a VRPTW file, scored by the same evaluator as dispatch."""
+    from benchmarks.evaluate import evaluate, gap_pct
+    from benchmarks.instances import CostConvention, find_best_known, read_instance
+    from benchmarks.peers import SOLVE
+
+    assert task.path is not None
+    instance = read_instance(task.path)
+    best = find_best_known(task.path)
+    record.n_orders = instance.n_customers
+    record.fleet = instance.fleet_size
+    result = SOLVE[task.solver](instance, task.time_limit_s, task.seed)
+    record.wall_s = result.wall_s
+    record.first_feasible_s = result.first_feasible_s
+    evaluation = evaluate(instance, result.routes)
+    convention = best.convention if best is not None else CostConvention.EXACT
+    served = sum(len(r) for r in result.routes)
+    record.vehicles = evaluation.vehicles
+    record.unassigned = instance.n_customers - served
+    record.feasible = evaluation.feasible and served == instance.n_customers
+    record.violations = list(evaluation.violations)
+    record.cost_convention = convention.value
+    record.cost = evaluation.cost(convention) if evaluation.vehicles else None
+    if best is not None:
+        record.best_known = best.distance
+        record.best_known_source = best.source
     record.gap_pct = gap_pct(record.cost, record.best_known) if record.feasible else None
 
 

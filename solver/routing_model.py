@@ -72,6 +72,7 @@ class SearchConfig:
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"  # only when no start could be read
     construction: bool = True
     construction_share: float = 0.5  # of the time limit, at most
+    construction_from: int = 50  # orders; below, OR-Tools' own first solution takes milliseconds
     neighbors_ratio: float = 1.0
     min_neighbors: int = 1
     neighbors_from: int = 10**9  # orders from which the neighbour cut applies
@@ -402,7 +403,8 @@ class RoutingModel:
             initial = read(self.replan.previous_routes)
         if initial is None and initial_sequences is not None:
             initial = read(initial_sequences)
-        if initial is None and config.construction and not (should_stop is not None and should_stop()):
+        if (initial is None and config.construction and len(self.served) >= config.construction_from
+                and not (should_stop is not None and should_stop())):
             budget = max(0.05, config.construction_share * time_limit_s)
             t = time.perf_counter()
             sequences = self._construct(budget)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import Callable
 
 import numpy as np
@@ -103,6 +104,10 @@ def solve(
             time_limit_s=max(0.01, remaining_s), should_stop=should_stop, on_solution=on_solution,
             on_sequences=on_sequences, sequences_interval_s=progress_interval_s,
         )
+        if solution.status is SolveStatus.TIME_LIMIT and not any(solution.sequences) and solution.solutions_found <= 1:
+            # OR-Tools hands back its trivial "nothing performed" assignment when the time runs
+            # out while it builds a first plan: that is no plan, and its orders were never tried.
+            solution = replace(solution, status=SolveStatus.NO_SOLUTION)
     else:
         v = vehicles.count
         solution = Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v,
