@@ -28,12 +28,14 @@ from benchmarks.runner import SOLVERS, Task, run_all, synthetic_tasks, vrptw_tas
 
 HERE = Path(__file__).resolve().parent
 SOLOMON_DIR = HERE / "data" / "solomon"
+HOMBERGER_DIRS = {"homberger200": HERE / "data" / "homberger" / "200", "homberger1000": HERE / "data" / "homberger" / "1000"}
+CI_THRESHOLDS = HERE / "ci_thresholds.json"
 DEFAULT_JSON = HERE / "results" / "latest.json"
 DEFAULT_TIME_LIMITS_S = (1.0, 10.0)
 # One instance of each Solomon class: clustered, random, mixed; short and long horizon.
 QUICK_INSTANCES = ("C101", "R101", "RC101", "C201", "R201", "RC201")
 QUICK_SIZES = (100,)
-DEFAULT_SIZES = (100, 200, 500)
+DEFAULT_SIZES = (100, 500, 1000, 2000, 5000)  # the synthetic ladder
 
 
 def _comma_list(values: list[str] | None) -> list[str]:
@@ -50,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--suite",
-        choices=("solomon", "synthetic", "all"),
+        choices=("solomon", "homberger200", "homberger1000", "synthetic", "all"),
         help="built-in suite (default: solomon when no paths are given)",
     )
     parser.add_argument(
@@ -71,6 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--address", help="synthetic suite: time through the gRPC service at host:port (default: start one on a free loopback port)"
     )
     parser.add_argument("--quick", action="store_true", help="small subset at 1 s, for CI")
+    parser.add_argument("--ci", action="store_true",
+                        help="CI subset (< 5 min) checked against benchmarks/ci_thresholds.json; non-zero on regression")
+    parser.add_argument("--plot", help="PNG of gap against time limit per suite and solver (default: beside --json)")
     parser.add_argument("--json", default=str(DEFAULT_JSON), help="where to write the results")
     parser.add_argument(
         "--in-process",
@@ -104,6 +109,10 @@ def build_tasks(args: argparse.Namespace) -> list[Task]:
             p for p in instance_paths(SOLOMON_DIR) if not wanted or p.stem.upper() in wanted
         ]
         tasks += vrptw_tasks(paths, time_limits_s, solvers, suite="solomon", seed=args.seed)
+    for name, folder in HOMBERGER_DIRS.items():
+        if suite in (name, "all"):
+            paths = [p for p in instance_paths(folder) if not wanted or p.stem.upper() in wanted]
+            tasks += vrptw_tasks(paths, time_limits_s, solvers, suite=name.replace("homberger", "homberger/"), seed=args.seed)
     if suite in ("synthetic", "all"):
         sizes = [int(v) for v in _comma_list(args.sizes)]
         sizes = sizes or list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
@@ -130,9 +139,82 @@ def _progress(record: Record) -> None:
     )
 
 
+def ci_tasks(thresholds: dict) -> list[Task]:
+    """The CI subset named in the thresholds file."""
+    tasks: list[Task] = []
+    for check in thresholds["checks"]:
+        if check["suite"] == "synthetic":
+            tasks += synthetic_tasks(check["sizes"], [check["time_limit_s"]], ["dispatch"])
+        else:
+            folder = SOLOMON_DIR if check["suite"] == "solomon" else HOMBERGER_DIRS[check["suite"].replace("/", "")]
+            wanted = {i.upper() for i in check.get("instances", [])}
+            paths = [p for p in instance_paths(folder) if not wanted or p.stem.upper() in wanted]
+            tasks += vrptw_tasks(paths, [check["time_limit_s"]], ["dispatch"], suite=check["suite"])
+    return tasks
+
+
+def ci_failures(records: list[Record], thresholds: dict) -> list[str]:
+    """Regressions beyond the thresholds: mean gap, worst wall time over the limit, first plan."""
+    failures = []
+    for check in thresholds["checks"]:
+        group = [r for r in records if r.suite == check["suite"] and r.time_limit_s == check["time_limit_s"]]
+        name = f"{check['suite']} @ {check['time_limit_s']:g}s"
+        if not group:
+            failures.append(f"{name}: no runs")
+            continue
+        bad = [r.instance for r in group if r.error or r.feasible is False]
+        if bad:
+            failures.append(f"{name}: errors or infeasible plans on {bad}")
+        gaps = [r.gap_pct for r in group if r.gap_pct is not None]
+        if "max_mean_gap_pct" in check and gaps and sum(gaps) / len(gaps) > check["max_mean_gap_pct"]:
+            failures.append(f"{name}: mean gap {sum(gaps) / len(gaps):.2f}% > {check['max_mean_gap_pct']}%")
+        walls = [r.wall_s for r in group if r.wall_s is not None]
+        if "max_wall_ratio" in check and walls and max(walls) > check["max_wall_ratio"] * check["time_limit_s"]:
+            failures.append(f"{name}: wall {max(walls):.2f}s > {check['max_wall_ratio']} × limit")
+        firsts = [r.first_feasible_s for r in group if r.first_feasible_s is not None]
+        if "max_first_feasible_s" in check and (not firsts or max(firsts) > check["max_first_feasible_s"]):
+            failures.append(f"{name}: first plan {max(firsts) if firsts else None} s > {check['max_first_feasible_s']} s")
+        unassigned = [r.unassigned for r in group if r.unassigned is not None]
+        if "max_unassigned_share" in check and any(u > check["max_unassigned_share"] * (r.n_orders or 1) for u, r in zip(unassigned, group)):
+            failures.append(f"{name}: too many unassigned orders")
+    return failures
+
+
+def plot(records: list[Record], path: Path) -> Path | None:
+    """Mean gap against time limit, one line per suite and solver (matplotlib, Agg)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in summarize(records) if r.mean_gap_pct is not None]
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for key in sorted({(r.suite, r.solver) for r in rows}):
+        pts = sorted((r.time_limit_s, r.mean_gap_pct) for r in rows if (r.suite, r.solver) == key)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=f"{key[0]} · {key[1]}")
+    ax.set_xscale("log")
+    ax.set_xlabel("time limit (s)")
+    ax.set_ylabel("mean gap to best known (%)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    tasks = build_tasks(args)
+    thresholds = None
+    if args.ci:
+        import json
+
+        thresholds = json.loads(CI_THRESHOLDS.read_text())
+        tasks = ci_tasks(thresholds)
+    else:
+        tasks = build_tasks(args)
     print(f"running {len(tasks)} solve(s)", file=sys.stderr, flush=True)
     meta = environment()
     records = run_all(tasks, isolate=not args.in_process, on_record=_progress)
@@ -141,6 +223,15 @@ def main(argv: list[str] | None = None) -> int:
     print(summary_table(summarize(records)))
     out = write_json(args.json, records, meta)
     print(f"\nwrote {out}", file=sys.stderr)
+    md = Path(out).with_suffix(".md")
+    md.write_text(records_table(records) + "\n\n" + summary_table(summarize(records)) + "\n")
+    png = plot(records, Path(args.plot) if args.plot else Path(out).with_suffix(".png"))
+    print(f"wrote {md}" + (f" and {png}" if png else ""), file=sys.stderr)
+    if thresholds is not None:
+        failures = ci_failures(records, thresholds)
+        for failure in failures:
+            print(f"CI REGRESSION: {failure}", file=sys.stderr)
+        return 1 if failures else 0
     # Non-zero for CI when something broke: a crash, or a VRPTW plan that breaks the rules.
     failed = any(r.error or r.feasible is False for r in records)
     return 1 if failed else 0

@@ -160,7 +160,15 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
     rounds = 0
     best: int | None = None
     stopped = False
-    pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+    pool = None
+    # The service's solver workers are daemonic, and daemonic processes may not have children:
+    # there the groups run one after the other (see the report on using both cores).
+    if workers > 1 and not multiprocessing.current_process().daemon:
+        try:
+            pool = multiprocessing.get_context("fork").Pool(workers)
+        except (OSError, AssertionError, ValueError):
+            pool = None
+    workers = workers if pool is not None else 1
     try:
         while True:
             left = deadline - time.perf_counter()
