@@ -163,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--engines", default="cch,scipy,pyroutingkit,igraph")
     parser.add_argument("--scipy-max-n", type=int, default=1000, help="largest N for the slow engines")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json", default="benchmarks/geo_results.json", help="where to write records")
+    parser.add_argument("--json", default="benchmarks/results/geo.json", help="where to write records")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]

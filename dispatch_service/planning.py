@@ -7,8 +7,11 @@ a long solve. Large matrices (ComputeMatrix) do go to a worker.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import replace
 
 import grpc
@@ -22,13 +25,14 @@ from dispatch_service.workers import QueueFull, SolveAborted, WorkerFailed
 from solver import replan
 from solver.errors import InvalidProblem, Violation
 from solver.evaluate import evaluate_plan
-from solver.insertion import recommend_insertion
+from solver.insertion import PlanState, plan_state, recommend
 from solver.model import GreatCircleModel, LatLng, Problem, RoadNetworkModel, SolveOptions
-from solver.validation import validate
+from solver.validation import order_violations, validate
 
 MAX_MATRIX_POINTS = 5_000
 MAX_MATRIX_PAIRS = 1_000_000
 MAX_CANDIDATES = 100
+PLAN_STATE_CACHE = 8  # plans whose timing is kept for repeated insertion questions
 
 
 def service_violations(problem: Problem, service: travel.TravelService, prefix: str = "") -> list[Violation]:
@@ -97,28 +101,49 @@ class PlanningServicerMixin:
 
     # -- insertion --------------------------------------------------------------------------------
     def _recommend(self, request: pb.RecommendInsertionRequest, context: grpc.ServicerContext) -> pb.RecommendInsertionResponse:
-        problem = _problem(request.problem, self, "problem.")
-        problem = replace(problem, replan=None)
+        state = self._plan_state(request)
+        problem = state.problem
         new, violations = convert.order_from_pb(request.order, "order")
         if not request.HasField("order"):
             violations.append(Violation("order", "is required"))
-        probe = replace(problem, orders=problem.orders + (new,))
-        violations += [v for v in validate(probe, self.limits) if v.field.startswith(f"orders[{len(problem.orders)}]")]
-        violations = [Violation(v.field.replace(f"orders[{len(problem.orders)}]", "order"), v.description) for v in violations]
+        violations += order_violations(new, "order", {e.id for e in problem.engineers}, self.limits)
+        if any(o.id == new.id for o in problem.orders):
+            violations.append(Violation("order.id", f"duplicates the id of an order of the plan ('{new.id[:40]}')"))
         if not 0 <= request.max_candidates <= MAX_CANDIDATES:
             violations.append(Violation("max_candidates", f"must be in [0, {MAX_CANDIDATES}], got {request.max_candidates}"))
         if violations:
             raise _invalid(violations)
-        matrices = travel.service().matrices_with_extra(problem, new.location)
         inside = travel.inside_territory(replace(problem, orders=(new,)))
-        try:
-            candidates, reason = recommend_insertion(
-                problem, matrices, convert.planned_routes_from_pb(request.current_routes), new,
-                request.max_candidates or 5, None if inside is None else inside[0],
-            )
-        except InvalidProblem as exc:
-            raise _invalid([Violation(v.field, v.description) for v in exc.violations]) from None
+        candidates, reason = recommend(
+            state, new, travel.service().new_point_travel(problem, new.location),
+            request.max_candidates or 5, None if inside is None else inside[0],
+        )
         return convert.candidates_to_response(candidates, reason)
+
+    def _plan_state(self, request: pb.RecommendInsertionRequest) -> PlanState:
+        """The plan in force, converted, checked and timed once: a dispatcher asks about several
+        new orders against the same plan, and each answer must come in milliseconds."""
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(request.problem.SerializeToString(deterministic=True))
+        for route in request.current_routes:
+            digest.update(route.SerializeToString(deterministic=True))
+        key = digest.digest()
+        cache = self.__dict__.setdefault("_plan_states", OrderedDict())
+        lock = self.__dict__.setdefault("_plan_states_lock", threading.Lock())
+        with lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        problem = replace(_problem(request.problem, self, "problem."), replan=None)
+        try:
+            state = plan_state(problem, travel.service().cached_matrices_for(problem), convert.planned_routes_from_pb(request.current_routes))
+        except InvalidProblem as exc:
+            raise _invalid(list(exc.violations)) from None
+        with lock:
+            cache[key] = state
+            while len(cache) > PLAN_STATE_CACHE:
+                cache.popitem(last=False)
+        return state
 
     # -- geo ----------------------------------------------------------------------------------------
     @_unary

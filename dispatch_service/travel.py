@@ -8,13 +8,15 @@ and geopandas never load here: maps are artifacts made offline by ``dispatch map
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
 
-from geo import GreatCircleProvider, TravelResult
+from geo import GreatCircleProvider, TravelResult, haversine_m
 from geo.polyline import encode_polyline, geojson_linestring
+from solver.insertion import NewTravel
 from solver.locations import Locations
 from solver.model import (
     GeometryFormat,
@@ -59,6 +61,7 @@ class TravelService:
 
         self.maps = {map_id: RoadNetwork.load(path).prepare() for map_id, path in (map_paths or {}).items()}
         self._cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, TravelResult]] = OrderedDict()
+        self._lock = threading.Lock()  # the server's handler threads share this service
 
     def provider(self, model: TravelModel):
         if isinstance(model, GreatCircleModel):
@@ -78,25 +81,44 @@ class TravelService:
         locations = Locations.of(problem)
         return to_matrices(self.points(problem.options.travel_model, locations.lat_deg, locations.lng_deg))
 
-    def matrices_with_extra(self, problem: Problem, extra: LatLng, cache_size: int = 8) -> TravelMatrices:
-        """The problem's matrices plus one extra point as the last location.
-
-        The problem's own matrix is cached (a dispatcher asks about several new orders against
-        the same plan), so a repeat costs one row and one column.
-        """
+    def _base(self, problem: Problem, cache_size: int = 8) -> tuple[np.ndarray, np.ndarray, TravelResult]:
+        """The problem's own travel, cached by its locations and travel model."""
         locations = Locations.of(problem)
         model = problem.options.travel_model
         key = (model, locations.lat_deg.tobytes(), locations.lng_deg.tobytes())
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            base = self._cache[key][2]
-        else:
-            base = self.points(model, locations.lat_deg, locations.lng_deg)
-            self._cache[key] = (locations.lat_deg, locations.lng_deg, base)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        result = self.points(model, locations.lat_deg, locations.lng_deg)
+        entry = (locations.lat_deg, locations.lng_deg, result)
+        with self._lock:
+            self._cache[key] = entry
             while len(self._cache) > cache_size:
                 self._cache.popitem(last=False)
-        extended = self.provider(model).extend_matrix(base, locations.lat_deg, locations.lng_deg, extra.lat, extra.lng)
-        return to_matrices(extended)
+        return entry
+
+    def cached_matrices_for(self, problem: Problem) -> TravelMatrices:
+        return to_matrices(self._base(problem)[2])
+
+    def new_point_travel(self, problem: Problem, point: LatLng) -> NewTravel:
+        """Travel between ``point`` and every location of ``problem``: O(n) on great-circle."""
+        lat, lng, base = self._base(problem)
+        model = problem.options.travel_model
+        if isinstance(model, GreatCircleModel):
+            provider = self.provider(model)
+            road_m = provider.detour_factor * haversine_m(np.float64(point.lat), np.float64(point.lng), lat, lng)
+            metres = np.rint(road_m).astype(np.int64)
+            seconds = np.rint(road_m / (provider.speed_kmh / 3.6)).astype(np.int64)
+            return NewTravel(seconds, seconds, metres, metres, False)
+        extended = self.provider(model).extend_matrix(base, lat, lng, point.lat, point.lng)
+        return NewTravel.from_extended(to_matrices(extended))
+
+    def matrices_with_extra(self, problem: Problem, extra: LatLng) -> TravelMatrices:
+        """The problem's matrices plus one extra point as the last location (cached base)."""
+        lat, lng, base = self._base(problem)
+        return to_matrices(self.provider(problem.options.travel_model).extend_matrix(base, lat, lng, extra.lat, extra.lng))
 
     def leg_geometry(self, model: TravelModel, fmt: GeometryFormat, a: LatLng, b: LatLng) -> str:
         """The way from ``a`` to ``b``: along the roads on a map, a straight line otherwise."""

@@ -116,7 +116,7 @@ def _solve_with_progress(task: SolveTask, should_stop: Callable[[], bool], progr
 
     def on_plan(plan: Plan) -> None:  # already throttled by the solver
         state["sent_at"] = time.perf_counter()
-        progress(Progress(time.perf_counter() - started, plan.stats.solutions_found or state["count"], plan.stats.objective, plan))
+        progress(Progress(time.perf_counter() - started, plan.stats.solutions_found or state["count"] or 1, plan.stats.objective, plan))  # a snapshot is a plan
 
     problem, matrices = prepare(task.problem)
     kwargs = {}

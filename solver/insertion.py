@@ -2,21 +2,25 @@
 
 For each engineer shift that may take the order, every insertion position is priced at once
 with numpy: the detour, the new order's own arrival, and how far the visits after it are pushed
-(a push shrinks by the waiting it meets, ``push_j = max(0, delta - waiting between)``), which
-tells which visits would turn late or break a window, the shift or the working-time limit.
-Breaks are not moved by the push (a known simplification: the route's break may absorb or add
-a little time).
+(a push shrinks by the waiting it meets, ``push_j = max(0, delta - waiting between)``; breaks
+move with the push), which tells which visits would turn late or break a window, the shift or
+the working-time limit.
+
+Everything that does not depend on the new order (routes timed, waiting, windows, deadlines)
+is computed once per plan (``plan_state``), so a dispatcher's repeated questions against the
+same plan cost only the pricing; the new order's travel comes as four vectors (``NewTravel``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from solver import feasibility
-from solver.evaluate import check_routes, sequences_of
 from solver.errors import InvalidProblem
+from solver.evaluate import check_routes, sequences_of
 from solver.locations import Locations
 from solver.model import InsertionCandidate, Order, PlannedRoute, Problem, SlaMode, TravelMatrices, UnassignedReason
 from solver.routing_model import lateness_cost_per_hour
@@ -24,6 +28,136 @@ from solver.schedule import time_route
 from solver.vehicles import Vehicles, scaled_durations
 
 _FAR = np.iinfo(np.int64).max // 4
+
+
+@dataclass(frozen=True)
+class NewTravel:
+    """Travel between the new order's site and every location of the problem."""
+
+    to_s: np.ndarray  # int64 (locations,): from each location to the new site
+    from_s: np.ndarray  # from the new site to each location
+    to_m: np.ndarray
+    from_m: np.ndarray
+    unroutable: bool = False
+
+    @classmethod
+    def from_extended(cls, matrices: TravelMatrices) -> NewTravel:
+        """From matrices whose last row and column are the new site's."""
+        n = matrices.duration_s.shape[0] - 1
+        return cls(matrices.duration_s[:n, n], matrices.duration_s[n, :n], matrices.distance_m[:n, n],
+                   matrices.distance_m[n, :n], n in matrices.unroutable)
+
+
+@dataclass(frozen=True)
+class _Route:
+    """One vehicle's route as it stands, with what pricing an insertion needs."""
+
+    v: int
+    seq: np.ndarray  # order indices
+    starts: np.ndarray
+    ends: np.ndarray
+    prev_loc: np.ndarray  # (n + 1,): the stop before each insertion position
+    next_loc: np.ndarray  # (n + 1,): the stop after it, -1 for an open route's end
+    departure: np.ndarray  # (n + 1,)
+    direct_s: np.ndarray  # prev -> next, (n + 1,)
+    direct_m: np.ndarray
+    cumwait: np.ndarray  # (n + 1,): waiting met before each visit, cumulated
+    route_start_s: int
+    route_end_s: int
+    window_end: np.ndarray
+    deadline: np.ndarray
+    hard: np.ndarray
+    late_coef: np.ndarray  # lateness cost per second of each visit
+    load: int
+
+
+@dataclass(frozen=True)
+class PlanState:
+    problem: Problem
+    vehicles: Vehicles
+    routes: tuple[_Route, ...]
+    matrices: TravelMatrices  # of the problem's own locations
+
+
+def plan_state(problem: Problem, matrices: TravelMatrices, routes: Sequence[PlannedRoute]) -> PlanState:
+    problems = check_routes(problem, routes, path="current_routes")
+    if problems:
+        raise InvalidProblem(problems)
+    vehicles = Vehicles.of(problem, Locations.of(problem))
+    sequences = sequences_of(problem, vehicles, routes)
+    durations: dict[float, np.ndarray] = {}
+    out = []
+    for v, seq in enumerate(sequences):
+        factor = float(vehicles.speed_factor[v])
+        if factor not in durations:
+            durations[factor] = scaled_durations(matrices.duration_s, factor)
+        dur = durations[factor]
+        engineer = problem.engineers[vehicles.engineer[v]]
+        shift = engineer.shifts[vehicles.shift[v]]
+        start_loc, end_loc = int(vehicles.start_loc[v]), int(vehicles.end_loc[v])
+        timing = time_route(problem, dur, start_loc, shift.start_s, shift.breaks, seq)
+        seq_a = np.asarray(seq, dtype=np.int64)
+        n = seq_a.size
+        orders = [problem.orders[i] for i in seq]
+        starts = np.asarray(timing.service_starts_s, dtype=np.int64)
+        ends = starts + np.array([o.service_duration_s for o in orders], dtype=np.int64)
+        prev_loc = np.concatenate([[start_loc], seq_a])
+        next_loc = np.concatenate([seq_a, [end_loc]])
+        departure = np.concatenate([[timing.route_start_s], ends])
+        real = next_loc >= 0
+        nl = np.where(real, next_loc, 0)
+        direct_s = np.where(real, dur[prev_loc, nl], 0)
+        direct_m = np.where(real, matrices.distance_m[prev_loc, nl], 0)
+        waiting = np.zeros(n, dtype=np.int64)
+        if n:
+            arrival = departure[:-1] + dur[prev_loc[:-1], seq_a]
+            # Breaks taken before a visit are not slack: they move with the push.
+            resting = np.zeros(n, dtype=np.int64)
+            for b_start, b_end in timing.breaks_s:
+                k = int(np.searchsorted(starts, b_start, side="right"))
+                if k < n and b_start >= departure[k]:
+                    resting[k] += b_end - b_start
+            waiting = np.maximum(0, starts - arrival - resting)
+        route_end = int(ends[-1] + (dur[seq_a[-1], end_loc] if end_loc >= 0 else 0)) if n else timing.route_start_s
+        out.append(
+            _Route(
+                v=v, seq=seq_a, starts=starts, ends=ends, prev_loc=prev_loc, next_loc=next_loc, departure=departure,
+                direct_s=direct_s, direct_m=direct_m, cumwait=np.concatenate([[0], np.cumsum(waiting)]),
+                route_start_s=timing.route_start_s, route_end_s=route_end,
+                window_end=np.array([_window_end(o, s) for o, s in zip(orders, starts)], dtype=np.int64),
+                deadline=np.array([_FAR if o.sla_deadline_s is None else o.sla_deadline_s for o in orders], dtype=np.int64),
+                hard=np.array([o.sla_mode is SlaMode.HARD for o in orders], dtype=bool),
+                late_coef=np.array([lateness_cost_per_hour(o) / 3600.0 for o in orders], dtype=np.float64),
+                load=sum(o.demand for o in orders),
+            )
+        )
+    return PlanState(problem, vehicles, tuple(out), matrices)
+
+
+def recommend(
+    state: PlanState, new: Order, travel: NewTravel, max_candidates: int = 5, inside_territory: np.ndarray | None = None,
+) -> tuple[list[InsertionCandidate], UnassignedReason | None]:
+    """Best insertions of ``new`` into the plan; ``inside_territory`` (bool, engineers)."""
+    problem, vehicles = state.problem, state.vehicles
+    eligible = feasibility.qualified_engineers(problem, [new])[0]
+    territory = feasibility.hard_territory_allowed(problem, None if inside_territory is None else inside_territory[None, :])
+    if territory is not None:
+        eligible &= territory[0]
+    candidates: list[InsertionCandidate] = []
+    if not travel.unroutable:
+        for route in state.routes:
+            engineer = problem.engineers[vehicles.engineer[route.v]]
+            if not eligible[vehicles.engineer[route.v]]:
+                continue
+            if engineer.capacity is not None and route.load + new.demand > engineer.capacity:
+                continue
+            best = _best_in_route(state, route, new, travel)
+            if best is not None:
+                candidates.append(best)
+    candidates.sort(key=lambda c: (len(c.broken_order_ids) > 0, c.added_cost))
+    if candidates:
+        return candidates[:max_candidates], None
+    return [], _why_not(state, new, travel, inside_territory)
 
 
 def recommend_insertion(
@@ -34,84 +168,53 @@ def recommend_insertion(
     max_candidates: int = 5,
     inside_territory: np.ndarray | None = None,
 ) -> tuple[list[InsertionCandidate], UnassignedReason | None]:
-    """Best insertions of ``new`` into ``routes``, the plan in force for ``problem``.
-
-    ``matrices`` cover the problem's locations plus the new order's site as the last one;
-    ``inside_territory`` (bool, engineers) tells whether the new order lies in each territory.
-    """
-    problems = check_routes(problem, routes, path="current_routes")
-    if problems:
-        raise InvalidProblem(problems)
+    """One-shot form: ``matrices`` cover the problem's locations plus the new site, last."""
     n_loc = Locations.of(problem).size
     if matrices.duration_s.shape != (n_loc + 1, n_loc + 1):
         raise ValueError(f"matrices must cover {n_loc} locations plus the new order's")
-    new_i = n_loc
-    vehicles = Vehicles.of(problem, Locations.of(problem))
-    sequences = sequences_of(problem, vehicles, routes)
+    base = TravelMatrices(matrices.duration_s[:n_loc, :n_loc], matrices.distance_m[:n_loc, :n_loc],
+                          frozenset(i for i in matrices.unroutable if i < n_loc))
+    state = plan_state(problem, base, routes)
+    return recommend(state, new, NewTravel.from_extended(matrices), max_candidates, inside_territory)
 
-    # Who may take it at all: the same rules as for solving, for this one order.
-    eligible = feasibility.qualified_engineers(problem, [new])[0]
-    territory = feasibility.hard_territory_allowed(problem, None if inside_territory is None else inside_territory[None, :])
-    if territory is not None:
-        eligible &= territory[0]
-    candidates: list[InsertionCandidate] = []
-    durations: dict[float, np.ndarray] = {}
-    for v in range(vehicles.count):
-        e = int(vehicles.engineer[v])
-        engineer = problem.engineers[e]
-        if not eligible[e] or new_i in matrices.unroutable:
-            continue
-        if engineer.capacity is not None:
-            load = sum(problem.orders[i].demand for i in sequences[v])
-            if load + new.demand > engineer.capacity:
-                continue
-        factor = float(vehicles.speed_factor[v])
-        if factor not in durations:
-            durations[factor] = scaled_durations(matrices.duration_s, factor)
-        best = _best_in_route(problem, matrices, durations[factor], vehicles, v, sequences[v], new, new_i)
-        if best is not None:
-            candidates.append(best)
-    candidates.sort(key=lambda c: (len(c.broken_order_ids) > 0, c.added_cost))
-    if candidates:
-        return candidates[:max_candidates], None
-    # None fits: say why, with the solver's own stages, for the order alone.
+
+def _why_not(state: PlanState, new: Order, travel: NewTravel, inside_territory) -> UnassignedReason:
+    """The solver's own feasibility stages, for the order alone."""
+    problem = state.problem
+    n_orders = len(problem.orders)
+    depots = np.arange(n_orders, state.matrices.duration_s.shape[0])
+    k = depots.size + 1
+    dur = np.zeros((k, k), dtype=np.int64)
+    dist = np.zeros((k, k), dtype=np.int64)
+    dur[1:, 1:] = state.matrices.duration_s[np.ix_(depots, depots)]
+    dist[1:, 1:] = state.matrices.distance_m[np.ix_(depots, depots)]
+    dur[0, 1:], dur[1:, 0] = travel.from_s[depots], travel.to_s[depots]
+    dist[0, 1:], dist[1:, 0] = travel.from_m[depots], travel.to_m[depots]
+    unroutable = {0} if travel.unroutable else set()
+    unroutable |= {1 + j for j, loc in enumerate(depots) if loc in state.matrices.unroutable}
     single = Problem((new,), problem.engineers, problem.options, problem.label)
-    keep = [new_i] + list(range(len(problem.orders), n_loc))
-    sub = TravelMatrices(
-        matrices.duration_s[np.ix_(keep, keep)], matrices.distance_m[np.ix_(keep, keep)],
-        frozenset(k for k, i in enumerate(keep) if i in matrices.unroutable),
-    )
-    sub_inside = None if inside_territory is None else inside_territory[None, :]
-    reasons = feasibility.check(single, sub, Vehicles.of(single, Locations.of(single)), sub_inside).reasons
-    return [], reasons.get(0, (UnassignedReason.NOT_SERVED_FOR_COST, -1))[0]
+    inside = None if inside_territory is None else inside_territory[None, :]
+    reasons = feasibility.check(single, TravelMatrices(dur, dist, frozenset(unroutable)), Vehicles.of(single, Locations.of(single)), inside).reasons
+    return reasons.get(0, (UnassignedReason.NOT_SERVED_FOR_COST, -1))[0]
 
 
-def _best_in_route(problem, matrices, durations, vehicles, v, seq, new, new_i) -> InsertionCandidate | None:
-    e = int(vehicles.engineer[v])
-    engineer = problem.engineers[e]
-    shift = engineer.shifts[int(vehicles.shift[v])]
+def _best_in_route(state: PlanState, r: _Route, new: Order, travel: NewTravel) -> InsertionCandidate | None:
+    problem, vehicles = state.problem, state.vehicles
+    v = r.v
+    engineer = problem.engineers[vehicles.engineer[v]]
+    shift = engineer.shifts[vehicles.shift[v]]
     factor = float(vehicles.speed_factor[v])
-    start_loc, end_loc = int(vehicles.start_loc[v]), int(vehicles.end_loc[v])
-    seq_a = np.asarray(seq, dtype=np.int64)
-    n = seq_a.size
+    n = r.seq.size
+    positions = np.arange(n + 1)
+    has_end = int(vehicles.end_loc[v]) >= 0
 
-    def dur(a, b):
-        return durations[a, b]
-
-    # The route as it stands, timed the same way as everywhere else.
-    timing = time_route(problem, durations, start_loc, shift.start_s, shift.breaks, seq)
-    starts = np.asarray(timing.service_starts_s, dtype=np.int64)
-    service = np.array([problem.orders[i].service_duration_s for i in seq], dtype=np.int64)
-    ends = starts + service
-    prev_loc = np.concatenate([[start_loc], seq_a])  # before position p
-    departure = np.concatenate([[timing.route_start_s], ends])
-    has_end = end_loc >= 0
-    next_loc = np.concatenate([seq_a, [end_loc if has_end else -1]])  # after position p
-
-    to_new = dur(prev_loc, np.full(n + 1, new_i))
-    arrival_new = departure + to_new
+    to_new = scaled_durations(travel.to_s[r.prev_loc], factor)
+    real_next = r.next_loc >= 0
+    nl = np.where(real_next, r.next_loc, 0)
+    from_new = np.where(real_next, scaled_durations(travel.from_s[nl], factor), 0)
+    arrival_new = r.departure + to_new
     start_new = arrival_new.copy()
-    ok_window = np.zeros(n + 1, dtype=bool)
+    ok_window = np.ones(n + 1, dtype=bool)
     if new.time_windows:
         best_start = np.full(n + 1, _FAR)
         for w in new.time_windows:
@@ -120,62 +223,35 @@ def _best_in_route(problem, matrices, durations, vehicles, v, seq, new, new_i) -
             best_start = np.where(fits & (lo < best_start), lo, best_start)
         ok_window = best_start < _FAR
         start_new = np.where(ok_window, best_start, arrival_new)
-    else:
-        ok_window[:] = True
     if new.sla_mode is SlaMode.HARD and new.sla_deadline_s is not None:
         ok_window &= start_new <= new.sla_deadline_s
     end_new = start_new + new.service_duration_s
 
-    real_next = next_loc >= 0
-    nl = np.where(real_next, next_loc, 0)
-    from_new = np.where(real_next, dur(np.full(n + 1, new_i), nl), 0)
-    direct = np.where(real_next, dur(prev_loc, nl), 0)
-    added_travel = to_new + from_new - direct
-    dist = matrices.distance_m
-    added_dist = dist[prev_loc, new_i] + np.where(real_next, dist[new_i, nl], 0) - np.where(real_next, dist[prev_loc, nl], 0)
+    added_travel = to_new + from_new - r.direct_s
+    added_dist = travel.to_m[r.prev_loc] + np.where(real_next, travel.from_m[nl], 0) - r.direct_m
 
-    # Push on the stop after each position: new arrival there minus the old one.
-    old_arrival_next = departure + direct
-    delta = np.maximum(0, end_new + from_new - old_arrival_next)
-    waiting = np.zeros(n, dtype=np.int64)
-    if n:
-        arrival_old = departure[:-1] + dur(prev_loc[:-1], seq_a)
-        # Breaks taken before a visit are not slack: they move with the push.
-        resting = np.zeros(n, dtype=np.int64)
-        for b_start, b_end in timing.breaks_s:
-            k = np.searchsorted(starts, b_start, side="right")
-            if k < n and b_start >= departure[k]:
-                resting[k] += b_end - b_start
-        waiting = np.maximum(0, starts - arrival_old - resting)
-    # push[p, j] for visit j >= p: delta_p minus the waiting met at visits p..j (inclusive).
-    cumwait = np.concatenate([[0], np.cumsum(waiting)])
-    j = np.arange(n)
-    push = np.maximum(0, delta[:, None] - (cumwait[None, 1:] - cumwait[: n + 1, None]))
-    push = np.where(j[None, :] >= np.arange(n + 1)[:, None], push, 0)
-    # The route's end moves by what is left after the last visit's waiting.
-    end_push = np.maximum(0, delta - (cumwait[-1] - cumwait[: n + 1]))
+    # Push on the stops after each position, shrinking by the waiting met on the way.
+    delta = np.maximum(0, end_new + from_new - (r.departure + r.direct_s))
+    push = np.maximum(0, delta[:, None] - (r.cumwait[None, 1:] - r.cumwait[: n + 1, None]))
+    push = np.where(np.arange(n)[None, :] >= positions[:, None], push, 0)
+    end_push = np.maximum(0, delta - (r.cumwait[-1] - r.cumwait[: n + 1]))
     if not has_end:
-        end_push = np.where(np.arange(n + 1) == n, 0, end_push)
-    old_route_end = (ends[-1] + (int(durations[seq_a[-1], end_loc]) if has_end else 0)) if n else timing.route_start_s
-    new_end = np.where(np.arange(n + 1) == n, end_new + (from_new if has_end else 0), old_route_end + end_push)
-    working = new_end - np.minimum(timing.route_start_s, departure[0])
+        end_push = np.where(positions == n, 0, end_push)
+    new_end = np.where(positions == n, end_new + (from_new if has_end else 0), r.route_end_s + end_push)
+    working = new_end - np.minimum(r.route_start_s, r.departure[0])
 
-    orders = [problem.orders[i] for i in seq]
-    window_end = np.array([_window_end(o, s) for o, s in zip(orders, starts)], dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
-    deadline = np.array([o.sla_deadline_s if o.sla_deadline_s is not None else _FAR for o in orders], dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
-    hard = np.array([o.sla_mode is SlaMode.HARD for o in orders], dtype=bool) if n else np.zeros(0, dtype=bool)
-    new_starts = starts[None, :] + push
-    breaks_window = (new_starts > window_end[None, :]) | (hard[None, :] & (new_starts > deadline[None, :]))
-    newly_late = ~hard[None, :] & (starts[None, :] <= deadline[None, :]) & (new_starts > deadline[None, :])
+    new_starts = r.starts[None, :] + push
+    breaks_window = (new_starts > r.window_end[None, :]) | (r.hard[None, :] & (new_starts > r.deadline[None, :]))
+    newly_late = ~r.hard[None, :] & (r.starts[None, :] <= r.deadline[None, :]) & (new_starts > r.deadline[None, :])
     route_broken = (new_end > shift.end_s) | (working > int(vehicles.max_working_s[v])) | (end_new > shift.end_s)
 
-    coef = np.array([lateness_cost_per_hour(o) / 3600.0 for o in orders]) if n else np.zeros(0)
     late_new = 0 if new.sla_deadline_s is None else np.maximum(0, start_new - new.sla_deadline_s)
-    extra_late = (np.maximum(0, new_starts - deadline[None, :]) - np.maximum(0, starts - deadline)[None, :]) * coef[None, :] if n else np.zeros((n + 1, 0))
+    extra_late = ((np.maximum(0, new_starts - r.deadline[None, :]) - np.maximum(0, r.starts - r.deadline)[None, :])
+                  * r.late_coef[None, :]).sum(axis=1) if n else np.zeros(n + 1)
     w = problem.options.weights
     cost = (
         w.travel * (engineer.cost_per_traveled_hour * added_travel / 3600.0 + engineer.cost_per_km * added_dist / 1000.0)
-        + w.lateness * (lateness_cost_per_hour(new) * late_new / 3600.0 + extra_late.sum(axis=1))
+        + w.lateness * (lateness_cost_per_hour(new) * late_new / 3600.0 + extra_late)
     )
     feasible_new = ok_window & (end_new <= shift.end_s)
     if not feasible_new.any():
@@ -183,8 +259,8 @@ def _best_in_route(problem, matrices, durations, vehicles, v, seq, new, new_i) -
     broken_any = breaks_window.any(axis=1) | route_broken
     key = np.where(feasible_new, np.where(broken_any, 1e18, 0.0) + cost, np.inf)
     p = int(np.argmin(key))
-    slack = None if new.sla_deadline_s is None else int(new.sla_deadline_s - start_new[p])
-    broken_ids = tuple(orders[k].id for k in np.flatnonzero(breaks_window[p])) if n else ()
+    ids = [problem.orders[i].id for i in r.seq]
+    broken_ids = tuple(ids[k] for k in np.flatnonzero(breaks_window[p]))
     if route_broken[p] and not broken_ids:
         broken_ids = (new.id,)
     return InsertionCandidate(
@@ -195,14 +271,14 @@ def _best_in_route(problem, matrices, durations, vehicles, v, seq, new, new_i) -
         start_s=int(start_new[p]),
         added_travel_s=int(added_travel[p]),
         added_distance_m=int(added_dist[p]),
-        sla_slack_s=slack,
-        newly_late_order_ids=tuple(orders[k].id for k in np.flatnonzero(newly_late[p])) if n else (),
+        sla_slack_s=None if new.sla_deadline_s is None else int(new.sla_deadline_s - start_new[p]),
+        newly_late_order_ids=tuple(ids[k] for k in np.flatnonzero(newly_late[p])),
         broken_order_ids=broken_ids,
         added_cost=float(cost[p]),
     )
 
 
-def _window_end(order, start_s: int) -> int:
+def _window_end(order: Order, start_s: int) -> int:
     """End of the window the visit currently starts in (no window: never closes)."""
     for w in order.time_windows:
         if (w.start_s is None or start_s >= w.start_s) and (w.end_s is None or start_s <= w.end_s):

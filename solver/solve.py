@@ -154,8 +154,10 @@ def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, o
                         objective_scaled, elapsed_s, 0, elapsed_s)
     unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
     terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
+    # A negative objective means the caller had none in the model's units: use the plan's own.
+    objective = terms.total if objective_scaled < 0 else objective_scaled / COST_SCALE + penalties(problem, feas.reasons)
     stats = SolveStats(
-        status=SolveStatus.TIME_LIMIT, objective=objective_scaled / COST_SCALE + penalties(problem, feas.reasons),
+        status=SolveStatus.TIME_LIMIT, objective=objective,
         breakdown=terms, first_solution_s=None, total_s=time.perf_counter() - started,
         solver_version=SOLVER_VERSION, random_seed=problem.options.random_seed, solutions_found=0,
         time_limit_s=problem.options.time_limit_s,

@@ -59,6 +59,17 @@ def validate(problem: Problem, limits: L.Limits = L.Limits()) -> list[Violation]
     return c.violations
 
 
+def order_violations(order: Order, path: str, engineer_ids: set[str], limits: L.Limits = L.Limits()) -> list[Violation]:
+    """The rules of one order on its own (e.g. a new order offered to a plan in force)."""
+    c = _Collector()
+    if not order.id:
+        c.add(f"{path}.id", "must not be empty")
+    elif len(order.id) > L.MAX_ID_LENGTH:
+        c.add(f"{path}.id", f"must be at most {L.MAX_ID_LENGTH} characters")
+    _check_order(c, path, order, engineer_ids, limits)
+    return c.violations
+
+
 def validate_or_raise(problem: Problem, limits: L.Limits = L.Limits()) -> None:
     violations = validate(problem, limits)
     if violations:
