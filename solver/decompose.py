@@ -148,6 +148,10 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
     inst = construction.prepare(problem, matrices, vehicles, allowed, served, assignment_cost)
     sequences = construction.construct(inst, time_budget_s=0.5 * time_limit_s)
     first_s = time.perf_counter() - started
+    if on_sequences is not None:
+        # The first plan exists now: callers streaming progress should see it (objective
+        # unknown in the model's units yet: -1 lets the snapshot cost it itself).
+        on_sequences([list(s) for s in sequences], -1, first_s)
     nv = vehicles.count
     routed = {i for s in sequences for i in s}
     unassigned = [int(i) for i in served if int(i) not in routed]
