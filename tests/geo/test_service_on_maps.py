@@ -164,3 +164,21 @@ def test_estimate_arrival(map_stub, li_network):
     assert json.loads(response.geometry)["type"] == "LineString"
     req.destination.latitude, req.destination.longitude = ZURICH
     assert not map_stub.EstimateArrival(req, timeout=30).routable
+
+
+def test_breaks_on_road_times_still_give_a_plan(map_stub, li_network):
+    """60 orders and lunch breaks on asymmetric road times: a plan that keeps every rule."""
+    g = li_network.graph
+    rng = np.random.default_rng(3)
+    nodes = rng.choice(g.node_lat_deg.size, 64, replace=False)
+    points = [(float(g.node_lat_deg[i]), float(g.node_lng_deg[i])) for i in nodes]
+    engineers = []
+    for k in range(4):
+        e = _engineer(f"e{k}", points[60 + k])
+        e["shifts"][0]["breaks"] = [{"earliestStartTime": at(240), "latestStartTime": at(300), "duration": "1800s"}]
+        engineers.append(e)
+    req = _request([_order(f"o{k}", points[k]) for k in range(60)], engineers, timeLimit="4s")
+    response = map_stub.Solve(req, timeout=60)
+    assert_plan_obeys_hard_rules(req, response)
+    assert response.stats.status != pb.NO_SOLUTION
+    assert response.kpis.orders_served >= 40
