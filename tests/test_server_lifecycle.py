@@ -113,28 +113,35 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _serve(tmp_path):
+@pytest.fixture()
+def served(tmp_path):
+    """A server in its own process; killed at the end whatever the test did."""
     with open(tmp_path / "server.log", "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "dispatch_service", "serve", "--address", "127.0.0.1:0", "--workers", "2", "--shutdown-grace", "1"],
             stdout=log, stderr=subprocess.STDOUT,
         )
-    log_path = tmp_path / "server.log"
-    wait_until(lambda: "listening on" in log_path.read_text(), what="the server to start")
-    workers = _children(proc.pid)
-    assert len(workers) >= 2  # the solver workers (and multiprocessing's resource tracker)
-    return proc, workers
+    try:
+        log_path = tmp_path / "server.log"
+        wait_until(lambda: "listening on" in log_path.read_text(), what="the server to start")
+        workers = _children(proc.pid)
+        assert len(workers) >= 2  # the solver workers (and multiprocessing's resource tracker)
+        yield proc, workers
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
-def test_workers_die_when_the_server_is_killed(tmp_path):
-    proc, workers = _serve(tmp_path)
+def test_workers_die_when_the_server_is_killed(served):
+    proc, workers = served
     proc.kill()
     proc.wait(timeout=10)
     wait_until(lambda: not any(_alive(w) for w in workers), timeout_s=10, what="workers to exit")
 
 
-def test_sigterm_stops_the_server_and_its_workers(tmp_path):
-    proc, workers = _serve(tmp_path)
+def test_sigterm_stops_the_server_and_its_workers(served):
+    proc, workers = served
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
     wait_until(lambda: not any(_alive(w) for w in workers), timeout_s=10, what="workers to exit")
