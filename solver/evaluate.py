@@ -21,7 +21,6 @@ from solver.model import (
     PlanViolation,
     Problem,
     SlaMode,
-    TerritoryMode,
     TravelMatrices,
     Unassigned,
     UnassignedReason,
@@ -29,9 +28,9 @@ from solver.model import (
 )
 from solver.objective import breakdown
 from solver.routes import build_routes
-from solver.schedule import time_route
+from solver.schedule import time_routes
 from solver.validation import validate_or_raise
-from solver.vehicles import Vehicles, scaled_durations
+from solver.vehicles import Vehicles
 
 
 def check_routes(problem: Problem, routes: Sequence[PlannedRoute], path: str = "routes") -> list[Violation]:
@@ -83,19 +82,10 @@ def evaluate_plan(
         raise InvalidProblem(problems)
     vehicles = Vehicles.of(problem, Locations.of(problem))
     sequences = sequences_of(problem, vehicles, routes)
-    starts, route_starts, breaks, late_windows = [], [], [], []
-    durations: dict[float, np.ndarray] = {}
-    for v, seq in enumerate(sequences):
-        factor = float(vehicles.speed_factor[v])
-        if factor not in durations:
-            durations[factor] = scaled_durations(matrices.duration_s, factor)
-        shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
-        timing = time_route(problem, durations[factor], int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq)
-        starts.append(timing.service_starts_s)
-        route_starts.append(timing.route_start_s)
-        breaks.append(timing.breaks_s)
-        late_windows.append(set(timing.late_windows))
-    built = build_routes(problem, matrices, vehicles, sequences, starts, route_starts, breaks)
+    timings = time_routes(problem, matrices, vehicles, sequences)
+    late_windows = [set(t.late_windows) for t in timings]
+    built = build_routes(problem, matrices, vehicles, sequences, [t.service_starts_s for t in timings],
+                         [t.route_start_s for t in timings], [t.breaks_s for t in timings])
     violations = _violations(problem, matrices, vehicles, built, late_windows, inside_territory)
 
     served = {i for seq in sequences for i in seq}

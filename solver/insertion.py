@@ -22,7 +22,15 @@ from solver import feasibility
 from solver.errors import InvalidProblem
 from solver.evaluate import check_routes, sequences_of
 from solver.locations import Locations
-from solver.model import InsertionCandidate, Order, PlannedRoute, Problem, SlaMode, TravelMatrices, UnassignedReason
+from solver.model import (
+    InsertionCandidate,
+    Order,
+    PlannedRoute,
+    Problem,
+    SlaMode,
+    TravelMatrices,
+    UnassignedReason,
+)
 from solver.routing_model import lateness_cost_per_hour
 from solver.schedule import time_route
 from solver.vehicles import Vehicles, scaled_durations

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from solver.model import Problem, Route, BreakVisit, TravelMatrices, Visit
+from solver.model import BreakVisit, Problem, Route, TravelMatrices, Visit
 from solver.vehicles import Vehicles, scaled_durations
 
 

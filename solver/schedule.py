@@ -82,3 +82,18 @@ def time_route(problem: Problem, durations_s: np.ndarray, start_loc: int, shift_
         latest_departure = starts[0] - first_leg
         route_start = max(shift_start_s, latest_departure if not before else shift_start_s)
     return Timing(starts, route_start, taken, late)
+
+
+def time_routes(problem: Problem, matrices, vehicles, sequences: Sequence[Sequence[int]]) -> list[Timing]:
+    """``time_route`` for every vehicle's sequence, each at its engineer's speed."""
+    from solver.vehicles import scaled_durations
+
+    durations: dict[float, np.ndarray] = {}
+    out = []
+    for v, seq in enumerate(sequences):
+        factor = float(vehicles.speed_factor[v])
+        if factor not in durations:
+            durations[factor] = scaled_durations(matrices.duration_s, factor)
+        shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
+        out.append(time_route(problem, durations[factor], int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq))
+    return out

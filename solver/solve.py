@@ -3,33 +3,32 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import ortools
 
 from solver import decompose, feasibility, replan
 from solver.assignment import assignment_costs
-from solver.objective import breakdown, penalties
 from solver.kpis import compute_kpis
 from solver.limits import COST_SCALE, Limits
 from solver.locations import Locations
 from solver.model import (
     Plan,
     Problem,
-    SlaMode,
     SolveStats,
     SolveStatus,
     TravelMatrices,
     Unassigned,
     UnassignedReason,
 )
+from solver.objective import breakdown, penalties
 from solver.routes import build_routes
 from solver.routing_model import RoutingModel, Solution
-from solver.schedule import time_route
+from solver.schedule import time_routes
 from solver.validation import validate_or_raise
-from solver.vehicles import Vehicles, scaled_durations
+from solver.vehicles import Vehicles
 
 SOLVER_VERSION = f"or-tools {ortools.__version__}"
 
@@ -138,17 +137,10 @@ def solve(
 
 def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started) -> Plan:
     """A plan for the search's current sequences, timed by a forward pass."""
-    starts, route_starts, breaks = [], [], []
-    durations: dict[float, np.ndarray] = {}
-    for v, seq in enumerate(sequences):
-        factor = float(vehicles.speed_factor[v])
-        if factor not in durations:
-            durations[factor] = scaled_durations(matrices.duration_s, factor)
-        shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
-        timing = time_route(problem, durations[factor], int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq)
-        starts.append(timing.service_starts_s)
-        route_starts.append(timing.route_start_s)
-        breaks.append(timing.breaks_s)
+    timings = time_routes(problem, matrices, vehicles, sequences)
+    starts = [t.service_starts_s for t in timings]
+    route_starts = [t.route_start_s for t in timings]
+    breaks = [t.breaks_s for t in timings]
     routes = build_routes(problem, matrices, vehicles, sequences, starts, route_starts, breaks)
     solution = Solution(sequences, starts, route_starts, [0] * len(sequences), breaks, SolveStatus.TIME_LIMIT,
                         objective_scaled, elapsed_s, 0, elapsed_s)

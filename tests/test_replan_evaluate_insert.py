@@ -9,7 +9,6 @@ from google.protobuf import json_format
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.errors import field_violations
 from tests.builders import at, engineer, order, request
-from tests.plan_checks import assert_plan_obeys_hard_rules
 
 
 def visits(response, engineer_id):

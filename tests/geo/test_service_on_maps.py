@@ -7,17 +7,15 @@ import json
 import grpc
 import numpy as np
 import pytest
+from google.protobuf import json_format
 
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
 from dispatch_service.errors import field_violations
 from geo.polyline import decode_polyline
-from geo.road_network import RoadNetwork
 from tests.builders import at
 from tests.conftest import start_server
 from tests.plan_checks import assert_plan_obeys_hard_rules
-
-from google.protobuf import json_format
 
 # Places on Liechtenstein's road network (nodes of the map, so they snap exactly).
 VADUZ = (47.13335, 9.52211)
