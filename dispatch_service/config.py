@@ -34,6 +34,12 @@ class ServerConfig:
     metrics_address: str | None = None  # host:port of the Prometheus endpoint; None: off
     log_format: str = "text"  # "text" or "json" (JSON lines)
     max_worker_rss_mb: float = 1024.0  # a worker larger than this after a solve is replaced; 0: never
+    # Solver workers run at this much lower CPU priority, so that on a busy machine the server's
+    # own threads (health checks, conversion, cheap RPCs) still get a core at once. 0: same.
+    worker_niceness: int = 5
+    # How often Python hands the GIL between the server's threads; shorter keeps health checks
+    # from waiting behind a thread converting a large plan. Python's default is 5 ms.
+    switch_interval_ms: float = 1.0
     # Solve jobs (StartSolve): how long finished jobs are kept, and where (None: memory only).
     job_retention_s: float = 24 * 3600.0
     jobs_db: str | None = None
@@ -99,6 +105,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="host:port for the Prometheus metrics endpoint; off by default (DISPATCH_METRICS_ADDRESS)",
     )
     parser.add_argument(
+        "--worker-niceness", type=int, default=int(_env("WORKER_NICENESS", str(d.worker_niceness))),
+        help="CPU niceness added to solver workers, 0-19 (DISPATCH_WORKER_NICENESS)",
+    )
+    parser.add_argument(
+        "--switch-interval-ms", type=float, default=float(_env("SWITCH_INTERVAL_MS", str(d.switch_interval_ms))),
+        help="GIL switch interval of the server process (DISPATCH_SWITCH_INTERVAL_MS)",
+    )
+    parser.add_argument(
         "--max-worker-rss-mb", type=float, default=float(_env("MAX_WORKER_RSS_MB", str(d.max_worker_rss_mb))),
         help="replace a solver worker whose resident memory exceeds this after a solve; 0: never (DISPATCH_MAX_WORKER_RSS_MB)",
     )
@@ -136,6 +150,8 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         metrics_address=args.metrics_address,
         log_format=args.log_format,
         max_worker_rss_mb=args.max_worker_rss_mb,
+        worker_niceness=args.worker_niceness,
+        switch_interval_ms=args.switch_interval_ms,
         job_retention_s=args.job_retention,
         jobs_db=args.jobs_db,
         maps=parse_maps(args.maps or []),

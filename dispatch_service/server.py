@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 import time
 import uuid
@@ -146,7 +147,7 @@ class DispatchServer:
         self.travel = travel.configure(dict(config.maps))
         self.pool = SolverPool(
             workers=config.workers, queue_size=config.queue_size, grace_s=config.solver_stop_grace_s,
-            max_worker_rss_mb=config.max_worker_rss_mb, map_paths=dict(config.maps),
+            max_worker_rss_mb=config.max_worker_rss_mb, map_paths=dict(config.maps), niceness=config.worker_niceness,
         )
         options = [
             ("grpc.max_receive_message_length", config.max_message_bytes),
@@ -242,6 +243,8 @@ class DispatchServer:
 
 def serve(config: ServerConfig) -> None:
     logging_setup.configure(config.log_format)
+    if config.switch_interval_ms > 0:
+        sys.setswitchinterval(config.switch_interval_ms / 1000.0)
     server = DispatchServer(config)
     server.install_signal_handlers()
     port = server.start()

@@ -58,10 +58,12 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_main(conn, stop_flag, parent_pid: int, map_paths: dict[str, str] | None = None) -> None:
+def _worker_main(conn, stop_flag, parent_pid: int, map_paths: dict[str, str] | None = None, niceness: int = 0) -> None:
     _die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         return
+    if niceness > 0:
+        os.nice(niceness)  # batch work: the server's own threads come first
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
     from dispatch_service import travel
     from dispatch_service.worker_task import run_task  # imports OR-Tools once per worker
@@ -98,10 +100,10 @@ def _rss_kib(pid: int | None) -> int:
 
 
 class _Worker:
-    def __init__(self, map_paths: dict[str, str] | None = None) -> None:
+    def __init__(self, map_paths: dict[str, str] | None = None, niceness: int = 0) -> None:
         self.conn, child = _CTX.Pipe()
         self.stop_flag = _CTX.Value("b", 0, lock=False)
-        self.process = _CTX.Process(target=_worker_main, args=(child, self.stop_flag, os.getpid(), map_paths), daemon=True)
+        self.process = _CTX.Process(target=_worker_main, args=(child, self.stop_flag, os.getpid(), map_paths, niceness), daemon=True)
         self.process.start()
         child.close()
         # Wait until OR-Tools is imported, so the first request's time limit is all search.
@@ -127,10 +129,12 @@ class SolverPool:
     def __init__(
         self, workers: int = 2, queue_size: int = 8, grace_s: float = 0.2, max_worker_rss_mb: float = 0.0,
         map_paths: dict[str, str] | None = None,
+        niceness: int = 0,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.map_paths = dict(map_paths or {})
+        self.niceness = niceness
         self.size = workers
         self.queue_size = queue_size
         self.grace_s = grace_s
@@ -155,7 +159,7 @@ class SolverPool:
             if request is None:
                 return
             try:
-                worker = _Worker(self.map_paths)
+                worker = _Worker(self.map_paths, self.niceness)
             except BaseException as exc:  # noqa: BLE001
                 request.set_exception(exc)
                 continue

@@ -145,3 +145,15 @@ def test_sigterm_stops_the_server_and_its_workers(served):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
     wait_until(lambda: not any(_alive(w) for w in workers), timeout_s=10, what="workers to exit")
+
+
+def _niceness(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[16])  # field 19: nice
+
+
+def test_solver_workers_run_at_lower_priority(server):
+    """Solves are batch work: the server's own threads (health, cheap RPCs) come first."""
+    mine = _niceness(os.getpid())
+    pids = server.pool.worker_pids()
+    assert pids and all(_niceness(p) == min(19, mine + server.config.worker_niceness) for p in pids)
