@@ -81,7 +81,8 @@ class DispatchServicer(PlanningServicerMixin, RealtimeServicerMixin, pb_grpc.Dis
             return response
 
         remaining = context.time_remaining()
-        time_limit_s = problem.options.time_limit_s
+        # The time limit is the caller's whole budget: conversion and validation used some.
+        time_limit_s = max(MIN_TIME_LIMIT_S, problem.options.time_limit_s - (time.perf_counter() - started))
         deadline = None
         if remaining is not None:
             # Python gRPC does not propagate deadlines: cap the search so the answer is sent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dispatch_service import travel
 from dispatch_service.travel import inside_territory, matrices_for
@@ -71,8 +71,12 @@ SNAPSHOTS_SUPPORTED = _solve_accepts("on_progress")
 
 def prepare(problem: Problem) -> tuple[Problem, TravelMatrices]:
     """The problem as the solver takes it, and its travel matrices (the one place for both)."""
+    started = time.perf_counter()
     problem = _prepare_replan(problem)
-    return problem, matrices_for(problem)
+    matrices = matrices_for(problem)
+    # The search gets what is left of the time limit once the matrices are built.
+    left_s = max(0.05, problem.options.time_limit_s - (time.perf_counter() - started))
+    return replace(problem, options=replace(problem.options, time_limit_s=left_s)), matrices
 
 
 def solve_prepared(problem: Problem, matrices: TravelMatrices, **kwargs) -> Plan:

@@ -9,7 +9,10 @@ from the group's current routes (never worse than them). Orders left out so far 
 nearest to them. Groups run in forked worker processes, one per core.
 
 Every order stays accounted for: a group's model serves exactly its routes' orders plus the
-left-out orders given to it, and its result replaces exactly those routes.
+left-out orders given to it (at most ``group_orders`` per round), and its result replaces exactly
+those routes, unless it serves fewer orders than they did (a search that found nothing in its
+slice): then the routes stay. Groups are skipped near the deadline, so the time limit holds;
+routes no group search timed are timed by a forward pass.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ MIN_ORDERS = 600  # below this one model searches faster than the decomposition
 GROUP_ORDERS = 150  # orders per group, about
 ROUND_S = 2.0  # a group's search time per round, at most
 MIN_ROUNDS = 4  # rounds the time limit is shared over (seams move between rounds)
+CONSTRUCTION_SHARE = 0.65  # of the time limit, at most
+_MIN_GROUP_S = 0.1  # a group started later than this before the deadline is skipped
+_END_MARGIN_S = 0.15  # time kept after the groups' deadline: collect, time the routes, return
 
 
 @dataclass(frozen=True)
@@ -97,9 +103,14 @@ def groups_of(sequences: list[list[int]], unassigned: list[int], vehicles: Vehic
         groups.append([int(v) for v in empties])
     extra: list[list[int]] = [[] for _ in groups]
     if unassigned and groups:
+        # Left-out orders join the nearest group, at most ``group_orders`` per group and round
+        # (a group model of a thousand orders finds nothing in a round's time slice); the
+        # others wait for a later round, taken in a random order so that none waits forever.
         anchors = np.asarray([place[g[0]] for g in groups])
-        for i in unassigned:
-            extra[int(np.argmin(duration[anchors, i]))].append(int(i))
+        for i in rng.permutation(np.asarray(unassigned, dtype=np.int64)):
+            k = int(np.argmin(duration[anchors, i]))
+            if len(extra[k]) < group_orders:
+                extra[k].append(int(i))
     return [(g, e) for g, e in zip(groups, extra)]
 
 
@@ -112,20 +123,26 @@ def _sub_vehicles(vehicles: Vehicles, idx: list[int]) -> Vehicles:
     )
 
 
-def solve_group(vehs: list[int], sequences: list[list[int]], extra: list[int], time_limit_s: float) -> GroupResult | None:
-    """Improves one group's routes with its own model; None when it has no orders."""
+def solve_group(vehs: list[int], sequences: list[list[int]], extra: list[int], time_limit_s: float,
+                deadline: float | None = None) -> GroupResult | None:
+    """Improves one group's routes with its own model; None when it has no orders, or when
+    ``deadline`` (a ``time.perf_counter()`` value; forked workers share the clock) is too near."""
     from solver.routing_model import RoutingModel, SearchConfig
 
     problem, matrices, vehicles, allowed, cost, config = (
         _SHARED[k] for k in ("problem", "matrices", "vehicles", "allowed", "cost", "config"))
     served = np.asarray(sorted({i for s in sequences for i in s} | set(extra)), dtype=np.int64)
-    if served.size == 0:
+    if served.size == 0 or (deadline is not None and deadline - time.perf_counter() < _MIN_GROUP_S):
         return None
     sub = _sub_vehicles(vehicles, vehs)
     sub_allowed = allowed[:, vehs]
     model = RoutingModel(problem, matrices, sub, sub_allowed, served, cost, None)
+    if deadline is not None:
+        time_limit_s = min(time_limit_s, deadline - time.perf_counter())
+        if time_limit_s < 0.5 * _MIN_GROUP_S:
+            return None
     result = model.search(time_limit_s, initial_sequences=sequences,
-                          config=replace(config or SearchConfig.default(), construction=False))
+                          config=replace(config or SearchConfig.default(), construction=False, portfolio=None))
     return GroupResult(vehs, result.sequences, result.service_starts_s, result.route_start_s,
                        result.route_end_s, result.breaks_s, result.objective_scaled)
 
@@ -146,7 +163,9 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
     started = time.perf_counter()
     deadline = started + time_limit_s
     inst = construction.prepare(problem, matrices, vehicles, allowed, served, assignment_cost)
-    sequences = construction.construct(inst, time_budget_s=0.5 * time_limit_s)
+    # Inserting left-out orders is far cheaper here than in the group models (5000 orders: the
+    # construction needs ~2.3 s; at 0.5 of a 5 s limit a third of the orders were left out).
+    sequences = construction.construct(inst, time_budget_s=CONSTRUCTION_SHARE * time_limit_s)
     first_s = time.perf_counter() - started
     if on_sequences is not None:
         # The first plan exists now: callers streaming progress should see it (objective
@@ -183,7 +202,8 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
             waves = int(np.ceil(len(groups) / workers))
             # Each round fits the time left; later rounds move the seams.
             slice_s = max(0.1, min(ROUND_S, (left - 0.2) / (waves * (1 if rounds >= MIN_ROUNDS - 1 else MIN_ROUNDS - rounds))))
-            tasks = [(g, [sequences[v] for v in g], extra, slice_s) for g, extra in groups]
+            group_deadline = deadline - _END_MARGIN_S
+            tasks = [(g, [sequences[v] for v in g], extra, slice_s, group_deadline) for g, extra in groups]
             out = pool.map(_run, tasks, chunksize=1) if pool is not None else [_run(t) for t in tasks]
             rounds += 1
             objective_by_group = []
@@ -191,6 +211,10 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
                 if res is None:
                     continue
                 objective_by_group.append(res.objective)
+                if sum(len(s) for s in res.sequences) < sum(len(sequences[v]) for v in res.vehicles):
+                    # The group's search found no plan within its slice (or a worse one, serving
+                    # fewer orders): keep its routes. Its objective then over-estimates theirs.
+                    continue
                 for k, v in enumerate(res.vehicles):
                     sequences[v] = res.sequences[k]
                     results[v] = GroupResult([v], [res.sequences[k]], [res.starts[k]], [res.route_start[k]],
@@ -211,10 +235,18 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
             pool.terminate()
             pool.join()
         _SHARED.clear()
-    if rounds == 0 or any(v not in results for v in range(nv) if sequences[v]):
-        # No round finished: time the constructed routes with a one-group model per route set.
+    if rounds == 0:
+        # No round finished: time the constructed routes by a forward pass.
         return _timed(problem, matrices, vehicles, allowed, served, assignment_cost, sequences, first_s, started,
                       stopped)
+    # Routes no group search has timed (groups skipped at the deadline): a forward pass.
+    missing = [v for v in range(nv) if sequences[v] and (v not in results or results[v].sequences[0] != sequences[v])]
+    if missing:
+        timed = _timed(problem, matrices, vehicles, allowed, served, assignment_cost,
+                       [sequences[v] if v in missing else [] for v in range(nv)], first_s, started, stopped)
+        for v in missing:
+            results[v] = GroupResult([v], [sequences[v]], [timed.service_starts_s[v]], [timed.route_start_s[v]],
+                                     [timed.route_end_s[v]], [timed.breaks_s[v]], 0)
     starts = [results[v].starts[0] if v in results else [] for v in range(nv)]
     rs = [results[v].route_start[0] if v in results else int(vehicles.shift_start_s[v]) for v in range(nv)]
     re = [results[v].route_end[0] if v in results else int(vehicles.shift_start_s[v]) for v in range(nv)]
@@ -232,9 +264,12 @@ def _timed(problem, matrices, vehicles, allowed, served, cost, sequences, first_
     from solver.vehicles import scaled_durations
 
     starts, rs, re, br = [], [], [], []
+    by_factor: dict[float, np.ndarray] = {}  # one scaled matrix per speed, not per vehicle
     for v, seq in enumerate(sequences):
         f = float(vehicles.speed_factor[v])
-        d = scaled_durations(matrices.duration_s, f)
+        if f not in by_factor:
+            by_factor[f] = scaled_durations(matrices.duration_s, f)
+        d = by_factor[f]
         shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
         t = time_route(problem, d, int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq)
         starts.append(t.service_starts_s)
