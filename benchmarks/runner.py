@@ -69,8 +69,7 @@ def run_task(task: Task) -> Record:
 
 
 def _solve_vrptw(task: Task, record: Record) -> None:
-    from benchmarks.evaluate import evaluate, gap_pct
-    from benchmarks.instances import CostConvention, find_best_known, read_instance
+    from benchmarks.instances import find_best_known, read_instance
     from benchmarks.vrptw_problem import plan_routes, to_matrices, to_problem
     from solver.solve import solve
 
@@ -87,26 +86,12 @@ def _solve_vrptw(task: Task, record: Record) -> None:
     record.wall_s = time.perf_counter() - started
     _copy_stats(plan, record)
 
-    # Feasibility with exact floats whatever the best-known convention: exact travel is never
-    # shorter than truncated travel, so this is the stricter check.
-    evaluation = evaluate(instance, plan_routes(plan))
-    convention = best.convention if best is not None else CostConvention.EXACT
-    record.vehicles = evaluation.vehicles
-    record.feasible = evaluation.feasible and not plan.unassigned
-    record.violations = list(evaluation.violations)
-    record.cost_convention = convention.value
-    record.cost = evaluation.cost(convention) if evaluation.vehicles else None
-    if best is not None:
-        record.best_known = best.distance
-        record.best_known_source = best.source
-    # A gap is only meaningful for a plan that serves everyone within the rules.
-    record.gap_pct = gap_pct(record.cost, record.best_known) if record.feasible else None
+    _score(instance, best, plan_routes(plan), record)
 
 
 def _solve_peer(task: Task, record: Record) -> None:
     """A peer solver on a VRPTW file, scored by the same evaluator as dispatch."""
-    from benchmarks.evaluate import evaluate, gap_pct
-    from benchmarks.instances import CostConvention, find_best_known, read_instance
+    from benchmarks.instances import find_best_known, read_instance
     from benchmarks.peers import SOLVE
 
     assert task.path is not None
@@ -117,9 +102,19 @@ def _solve_peer(task: Task, record: Record) -> None:
     result = SOLVE[task.solver](instance, task.time_limit_s, task.seed)
     record.wall_s = result.wall_s
     record.first_feasible_s = result.first_feasible_s
-    evaluation = evaluate(instance, result.routes)
+    _score(instance, best, result.routes, record)
+
+
+def _score(instance, best, routes, record: Record) -> None:
+    """Cost, feasibility and gap of ``routes``, the same way for every solver."""
+    from benchmarks.evaluate import evaluate, gap_pct
+    from benchmarks.instances import CostConvention
+
+    # Feasibility with exact floats whatever the best-known convention: exact travel is never
+    # shorter than truncated travel, so this is the stricter check.
+    evaluation = evaluate(instance, routes)
     convention = best.convention if best is not None else CostConvention.EXACT
-    served = sum(len(r) for r in result.routes)
+    served = sum(len(r) for r in routes)
     record.vehicles = evaluation.vehicles
     record.unassigned = instance.n_customers - served
     record.feasible = evaluation.feasible and served == instance.n_customers
@@ -129,6 +124,7 @@ def _solve_peer(task: Task, record: Record) -> None:
     if best is not None:
         record.best_known = best.distance
         record.best_known_source = best.source
+    # A gap is only meaningful for a plan that serves everyone within the rules.
     record.gap_pct = gap_pct(record.cost, record.best_known) if record.feasible else None
 
 
