@@ -237,12 +237,12 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
         _SHARED.clear()
     if rounds == 0:
         # No round finished: time the constructed routes by a forward pass.
-        return _timed(problem, matrices, vehicles, allowed, served, assignment_cost, sequences, first_s, started,
+        return timed_solution(problem, matrices, vehicles, allowed, served, assignment_cost, sequences, first_s, started,
                       stopped)
     # Routes no group search has timed (groups skipped at the deadline): a forward pass.
     missing = [v for v in range(nv) if sequences[v] and (v not in results or results[v].sequences[0] != sequences[v])]
     if missing:
-        timed = _timed(problem, matrices, vehicles, allowed, served, assignment_cost,
+        timed = timed_solution(problem, matrices, vehicles, allowed, served, assignment_cost,
                        [sequences[v] if v in missing else [] for v in range(nv)], first_s, started, stopped)
         for v in missing:
             results[v] = GroupResult([v], [sequences[v]], [timed.service_starts_s[v]], [timed.route_start_s[v]],
@@ -257,7 +257,7 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
                     time.perf_counter() - started)
 
 
-def _timed(problem, matrices, vehicles, allowed, served, cost, sequences, first_s, started, stopped):
+def timed_solution(problem, matrices, vehicles, allowed, served, cost, sequences, first_s, started, stopped):
     """A Solution for ``sequences`` without search: times from the forward pass."""
     from solver.routing_model import Solution
     from solver.schedule import time_route

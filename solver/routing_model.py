@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from solver import construction, improve
 from solver.errors import InvalidProblem, Violation
 from solver.limits import COST_SCALE, DEFAULT_UNASSIGNED_PENALTY, MAX_OBJECTIVE_BOUND
 from solver.model import PRIORITY_FACTOR, Order, Problem, SearchMode, SlaMode, SolveStatus, TravelMatrices
@@ -74,6 +75,11 @@ class SearchConfig:
     construction: bool = True
     construction_share: float = 0.5  # of the time limit, at most
     construction_from: int = 50  # orders; below, OR-Tools' own first solution takes milliseconds
+    # Compiled ruin-and-recreate (solver.improve) between the construction and OR-Tools, for
+    # CONSUME_ALL_TIME searches without a solution limit or a previous plan; it gets this share
+    # of the time left after the construction, OR-Tools the rest.
+    improve: bool = True
+    improve_share: float = 0.85
     neighbors_ratio: float = 1.0
     min_neighbors: int = 1
     neighbors_from: int = 10**9  # orders from which the neighbour cut applies
@@ -265,6 +271,8 @@ class RoutingModel:
         # --- time: shifts, working time, windows, SLA -----------------------------------------
         routing.AddDimensionWithVehicleTransits(time_eval, horizon_s, horizon_s, False, "time")
         self.time = time_dim = routing.GetDimensionOrDie("time")
+        self.span_cost = np.zeros(vehicles.count)  # per vehicle, cost units per second of working time
+        self.improve_result: improve.Result | None = None
         bound = max_arc_cost * (n_nodes + vehicles.count)
         for v in range(vehicles.count):
             lo, hi = int(vehicles.shift_start_s[v]) - self.t0_s, int(vehicles.shift_end_s[v]) - self.t0_s
@@ -273,6 +281,7 @@ class RoutingModel:
             time_dim.SetSpanUpperBoundForVehicle(int(vehicles.max_working_s[v]), v)
             per_hour = problem.engineers[vehicles.engineer[v]].cost_per_hour
             coef = int(round(w.travel * COST_SCALE * per_hour / 3600.0))
+            self.span_cost[v] = coef
             if coef > 0:
                 time_dim.SetSpanCostCoefficientForVehicle(coef, v)
                 bound += coef * horizon_s
@@ -491,20 +500,48 @@ class RoutingModel:
             return routing.ReadAssignmentFromRoutes(routes, True)
 
         initial = None
+        start_sequences = None  # a start plan OR-Tools accepted, kept when its search returns none
         if self.replan is not None and any(self.replan.previous_routes):
             # Start from the previous plan (its orders this model serves) so little changes.
             initial = read(self.replan.previous_routes)
         if initial is None and initial_sequences is not None:
             initial = read(initial_sequences)
-        if (initial is None and config.construction and len(self.served) >= config.construction_from
+        improving = (config.improve and initial is None and opts.search_mode is SearchMode.CONSUME_ALL_TIME
+                     and not opts.solution_limit and self.replan is None)
+        if (initial is None and config.construction and (improving or len(self.served) >= config.construction_from)
                 and not (should_stop is not None and should_stop())):
             budget = max(0.05, config.construction_share * time_limit_s)
             t = time.perf_counter()
-            sequences = self._construct(budget)
+            inst = self._instance()
+            sequences = construction.construct(inst, time_budget_s=budget)
             self.phase_s["construct"] = time.perf_counter() - t
-            initial = read(sequences)
+            if improving:
+                # The constructed plan is the first plan (and is what is streamed first); the
+                # compiled ruin-and-recreate (solver.improve) then gets most of the time and
+                # OR-Tools the rest, from its result.
+                state["first"] = time.perf_counter() - started
+                if on_sequences is not None:
+                    state["sent"] = state["first"]
+                    on_sequences(sequences, -1, state["first"])
+                left_s = time_limit_s - (time.perf_counter() - started)
+                t = time.perf_counter()
+                result = improve.improve(inst, sequences, budget_s=max(0.0, config.improve_share * left_s),
+                                         should_stop=should_stop, seed=opts.random_seed,
+                                         span_cost=self.span_cost)
+                self.phase_s["improve"] = time.perf_counter() - t
+                self.improve_result = result
+                initial = read(result.sequences)
+                start_sequences = result.sequences
+                if initial is None:
+                    initial = read(sequences)
+                    start_sequences = sequences
+                if initial is None:
+                    start_sequences = None
+            else:
+                initial = read(sequences)
         self.phase_s["start"] = time.perf_counter() - started
-        if initial is not None and self.phase_s["start"] - self.phase_s.get("construct", 0.0) >= read_budget_s:
+        if initial is not None and (self.phase_s["start"] - self.phase_s.get("construct", 0.0)
+                                    - self.phase_s.get("improve", 0.0)) >= read_budget_s:
             # The check ran out of time: its assignment may be partial. OR-Tools' own first
             # plan is the safer start (it was measured to find one within a second at 200 orders).
             initial = None
@@ -519,6 +556,15 @@ class RoutingModel:
                 assignment = routing.SolveWithParameters(run_params)
             search_s = time.perf_counter() - started
             status = self._status(routing.status(), assignment, state["stopped"], state["count"])
+            if assignment is None and start_sequences is not None:
+                # OR-Tools had too little time left to hand the start plan back (seen at a few
+                # ms): the plan it accepted stands, timed by a forward pass.
+                from solver.decompose import timed_solution
+
+                matrices, allowed, assignment_cost = self.construction_inputs
+                timed = timed_solution(self.problem, matrices, self.vehicles, allowed, self.served,
+                                       assignment_cost, start_sequences, state["first"], started, state["stopped"])
+                return replace(timed, objective_scaled=-1, solutions_found=max(1, state["count"]))
             if assignment is None:
                 v = self.vehicles.count
                 return Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v,
@@ -542,13 +588,10 @@ class RoutingModel:
             cell.cell_contents = None
         return solution
 
-    def _construct(self, budget_s: float) -> list[list[int]]:
-        """Sequences (order indices per vehicle) from the vectorised insertion heuristic."""
-        from solver import construction
-
+    def _instance(self) -> construction.Instance:
+        """The flat instance of the construction heuristic and of ``solver.improve``."""
         matrices, allowed, assignment_cost = self.construction_inputs
-        inst = construction.prepare(self.problem, matrices, self.vehicles, allowed, self.served, assignment_cost)
-        return construction.construct(inst, time_budget_s=budget_s)
+        return construction.prepare(self.problem, matrices, self.vehicles, allowed, self.served, assignment_cost)
 
     def _current_sequences(self) -> list[list[int]]:
         """Order sequences of the solution being reported (inside an at-solution callback)."""

@@ -122,8 +122,10 @@ def solve(
     stats = SolveStats(
         status=solution.status,
         # The search saw only the orders some engineer could serve; the others' penalties are
-        # part of the plan's cost all the same.
-        objective=solution.objective_scaled / COST_SCALE + penalties(problem, feas.reasons),
+        # part of the plan's cost all the same. A negative objective: no search priced the plan
+        # (a start plan kept as it was), so its own cost stands.
+        objective=(terms.total if solution.objective_scaled < 0
+                   else solution.objective_scaled / COST_SCALE + penalties(problem, feas.reasons)),
         breakdown=terms,
         first_solution_s=solution.first_solution_s,
         total_s=time.perf_counter() - started,
