@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from solver import construction
+from solver import construction, improve
 from solver.model import Problem, SearchMode, SolveStatus, TravelMatrices
 from solver.vehicles import Vehicles
 
@@ -34,6 +34,7 @@ GROUP_ORDERS = 150  # orders per group, about
 ROUND_S = 2.0  # a group's search time per round, at most
 MIN_ROUNDS = 4  # rounds the time limit is shared over (seams move between rounds)
 CONSTRUCTION_SHARE = 0.65  # of the time limit, at most
+IMPROVE_SHARE = 0.8  # of the time left after the construction, for solver.improve
 _MIN_GROUP_S = 0.1  # a group started later than this before the deadline is skipped
 _END_MARGIN_S = 0.15  # time kept after the groups' deadline: collect, time the routes, return
 
@@ -171,6 +172,18 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
         # The first plan exists now: callers streaming progress should see it (objective
         # unknown in the model's units yet: -1 lets the snapshot cost it itself).
         on_sequences([list(s) for s in sequences], -1, first_s)
+    from solver.routing_model import SearchConfig, improves, span_costs
+
+    if (config or SearchConfig.default()).improve and improves(problem) and not (should_stop and should_stop()):
+        # The compiled ruin-and-recreate works on the whole plan at once (no seams) and makes
+        # far more moves per second than the group models; they polish its plan after.
+        left = deadline - time.perf_counter()
+        improved = improve.improve(inst, sequences, budget_s=max(0.0, IMPROVE_SHARE * left),
+                                   should_stop=should_stop, seed=problem.options.random_seed,
+                                   span_cost=span_costs(problem, vehicles))
+        sequences = improved.sequences
+        if on_sequences is not None:
+            on_sequences([list(s) for s in sequences], -1, time.perf_counter() - started)
     nv = vehicles.count
     routed = {i for s in sequences for i in s}
     unassigned = [int(i) for i in served if int(i) not in routed]

@@ -41,14 +41,30 @@ class Result:
     improvements: int
 
 
+def _places(inst: Instance, locs: np.ndarray) -> dict[int, int]:
+    """Location index -> the first location index with the same travel rows and columns
+    (each engineer has a location of their own in the matrices, often at the same depot)."""
+    seen: dict[bytes, int] = {}
+    out = {-1: -1}
+    for loc in np.unique(locs):
+        if loc < 0:
+            continue
+        key = b"".join(m[loc, :].tobytes() + m[:, loc].tobytes() for m in (inst.duration, inst.distance))
+        out[int(loc)] = seen.setdefault(key, int(loc))
+    return out
+
+
 def vehicle_classes(inst: Instance) -> np.ndarray:
     """Vehicles that are interchangeable for an empty route share a class number."""
     keys: dict[tuple, int] = {}
     out = np.empty(inst.v, dtype=np.int64)
+    place = _places(inst, np.concatenate([inst.start_loc, inst.end_loc]))
     for v in range(inst.v):
-        key = (int(inst.start_loc[v]), int(inst.end_loc[v]), float(inst.shift_lo[v]), float(inst.shift_hi[v]),
+        key = (place[int(inst.start_loc[v])], place[int(inst.end_loc[v])], float(inst.shift_lo[v]), float(inst.shift_hi[v]),
                float(inst.max_work[v]), float(inst.speed[v]), float(inst.a_time[v]), float(inst.b_dist[v]),
-               float(inst.capacity[v]), tuple(inst.breaks[v]))
+               float(inst.capacity[v]), tuple(inst.breaks[v]),
+               # Who may and who is preferred to serve an order also tells vehicles apart.
+               inst.allowed[:, v].tobytes(), np.ascontiguousarray(inst.pref_cost[:, v]).tobytes())
         out[v] = keys.setdefault(key, len(keys))
     return out
 

@@ -119,6 +119,20 @@ class SearchConfig:
         return params
 
 
+def span_costs(problem: Problem, vehicles: Vehicles) -> np.ndarray:
+    """Per vehicle: scaled cost units per second of working time (engineer's cost per hour)."""
+    w = problem.options.weights
+    return np.asarray([round(w.travel * COST_SCALE * problem.engineers[e].cost_per_hour / 3600.0)
+                       for e in vehicles.engineer], dtype=np.float64)
+
+
+def improves(problem: Problem) -> bool:
+    """Whether ``solver.improve`` runs: searches that use their whole time limit, without a
+    solution limit (exact answers belong to OR-Tools alone)"""
+    opts = problem.options
+    return opts.search_mode is SearchMode.CONSUME_ALL_TIME and not opts.solution_limit
+
+
 def _can_fork() -> bool:
     """Forking is safe only from a single-threaded, non-daemonic process with two cores.
 
@@ -271,7 +285,7 @@ class RoutingModel:
         # --- time: shifts, working time, windows, SLA -----------------------------------------
         routing.AddDimensionWithVehicleTransits(time_eval, horizon_s, horizon_s, False, "time")
         self.time = time_dim = routing.GetDimensionOrDie("time")
-        self.span_cost = np.zeros(vehicles.count)  # per vehicle, cost units per second of working time
+        self.span_cost = span_costs(problem, vehicles)
         self.improve_result: improve.Result | None = None
         bound = max_arc_cost * (n_nodes + vehicles.count)
         for v in range(vehicles.count):
@@ -279,9 +293,7 @@ class RoutingModel:
             time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
             time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
             time_dim.SetSpanUpperBoundForVehicle(int(vehicles.max_working_s[v]), v)
-            per_hour = problem.engineers[vehicles.engineer[v]].cost_per_hour
-            coef = int(round(w.travel * COST_SCALE * per_hour / 3600.0))
-            self.span_cost[v] = coef
+            coef = int(self.span_cost[v])
             if coef > 0:
                 time_dim.SetSpanCostCoefficientForVehicle(coef, v)
                 bound += coef * horizon_s
@@ -506,8 +518,7 @@ class RoutingModel:
             initial = read(self.replan.previous_routes)
         if initial is None and initial_sequences is not None:
             initial = read(initial_sequences)
-        improving = (config.improve and initial is None and opts.search_mode is SearchMode.CONSUME_ALL_TIME
-                     and not opts.solution_limit and self.replan is None)
+        improving = config.improve and initial is None and improves(self.problem) and self.replan is None
         if (initial is None and config.construction and (improving or len(self.served) >= config.construction_from)
                 and not (should_stop is not None and should_stop())):
             budget = max(0.05, config.construction_share * time_limit_s)
