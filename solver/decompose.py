@@ -178,9 +178,13 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
         # The compiled ruin-and-recreate works on the whole plan at once (no seams) and makes
         # far more moves per second than the group models; they polish its plan after.
         left = deadline - time.perf_counter()
+        streamed = None
+        if on_sequences is not None:
+            def streamed(seqs: list[list[int]], _elapsed_s: float) -> None:
+                on_sequences(seqs, -1, time.perf_counter() - started)
         improved = improve.improve(inst, sequences, budget_s=max(0.0, IMPROVE_SHARE * left),
                                    should_stop=should_stop, seed=problem.options.random_seed,
-                                   span_cost=span_costs(problem, vehicles))
+                                   span_cost=span_costs(problem, vehicles), on_sequences=streamed)
         sequences = improved.sequences
         if on_sequences is not None:
             on_sequences([list(s) for s in sequences], -1, time.perf_counter() - started)

@@ -170,15 +170,21 @@ def _sequences(inst: Instance, nxt: np.ndarray) -> list[list[int]]:
 
 
 def _chain(packed: tuple, st: tuple, far: np.ndarray, budget_s: float, t_start: float, t_end: float,
-           seed: int, should_stop: Callable[[], bool] | None, out: dict) -> None:
-    """One annealing chain over ``budget_s``, in chunks of compiled steps."""
+           seed: int, should_stop: Callable[[], bool] | None, out: dict,
+           on_best: Callable[[np.ndarray], None] | None = None, interval_s: float = 0.5) -> None:
+    """One annealing chain over ``budget_s``, in chunks of compiled steps. ``on_best`` sees
+    the best plan's successor array when it improved, at most every ``interval_s``."""
     best = (st[0].copy(), st[1].copy(), st[2].copy())
     started = time.perf_counter()
     kernel.seed(seed)
     steps = improvements = 0
     chunk = 16
+    reported, sent = 0, started
     while True:
         elapsed = time.perf_counter() - started
+        if on_best is not None and improvements > reported and time.perf_counter() - sent >= interval_s:
+            reported, sent = improvements, time.perf_counter()
+            on_best(best[0])
         if elapsed >= budget_s or (should_stop is not None and should_stop()):
             break
         frac0 = elapsed / budget_s
@@ -199,8 +205,14 @@ def _chain(packed: tuple, st: tuple, far: np.ndarray, budget_s: float, t_start: 
 
 def improve(inst: Instance, sequences: list[list[int]], budget_s: float,
             should_stop: Callable[[], bool] | None = None, seed: int = 0,
-            threads: int | None = None, span_cost: np.ndarray | None = None) -> Result:
-    """Ruin-and-recreate from ``sequences`` (order indices per vehicle) for ``budget_s``."""
+            threads: int | None = None, span_cost: np.ndarray | None = None,
+            on_sequences: Callable[[list[list[int]], float], None] | None = None,
+            interval_s: float = 0.5) -> Result:
+    """Ruin-and-recreate from ``sequences`` (order indices per vehicle) for ``budget_s``.
+
+    ``on_sequences(sequences, elapsed_s)`` sees a better plan at most every ``interval_s``
+    (from the first chain; streaming callers want progress during a long budget)."""
+    started = time.perf_counter()
     local = {int(i): u for u, i in enumerate(inst.served)}
     local_sequences = [[local[int(i)] for i in seq] for seq in sequences]
     if inst.n == 0 or inst.v == 0:
@@ -214,6 +226,8 @@ def improve(inst: Instance, sequences: list[list[int]], budget_s: float,
     mean_arc = served_cost / arcs if arcs and served_cost > 0 else 1.0
     t_start, t_end = T_START * mean_arc, T_END * mean_arc
     threads = threads if threads is not None else min(2, os.cpu_count() or 1)
+    # Packing (neighbour lists: O(n^2)) is part of the budget.
+    budget_s = max(0.0, budget_s - (time.perf_counter() - started))
     outs: list[dict] = [{} for _ in range(max(1, threads))]
     states = [st0] + [tuple(a.copy() for a in st0) for _ in range(len(outs) - 1)]
     workers = [threading.Thread(target=_chain, args=(packed, states[k], far, budget_s, t_start, t_end,
@@ -221,10 +235,14 @@ def improve(inst: Instance, sequences: list[list[int]], budget_s: float,
                for k in range(1, len(outs))]
     for w in workers:
         w.start()
-    _chain(packed, states[0], far, budget_s, t_start, t_end, seed * 1000, should_stop, outs[0])
+    on_best = None
+    if on_sequences is not None:
+        def on_best(nxt: np.ndarray) -> None:
+            on_sequences(_sequences(inst, nxt), time.perf_counter() - started)
+    _chain(packed, states[0], far, budget_s, t_start, t_end, seed * 1000, should_stop, outs[0], on_best, interval_s)
     for w in workers:
         w.join()
-    win = min(outs, key=lambda o: o["cost"])
+    win = min((o for o in outs if "cost" in o), key=lambda o: o["cost"])  # a failed thread left none
     return Result(_sequences(inst, win["best"][0]), win["cost"], start_cost,
                   sum(o["steps"] for o in outs), sum(o["improvements"] for o in outs))
 

@@ -474,7 +474,8 @@ class RoutingModel:
             params.solution_limit = opts.solution_limit
         routing.solver().ReSeed(opts.random_seed)
 
-        state = {"first": None, "count": 0, "stopped": False, "sent": -1.0, "best": None, "partner": False}
+        state = {"first": None, "count": 0, "stopped": False, "sent": -1.0, "best": None, "partner": False,
+                 "kernel_start": False}
 
         def at_solution() -> None:
             state["count"] += 1
@@ -486,7 +487,12 @@ class RoutingModel:
             if on_solution is not None:
                 on_solution(int(routing.CostVar().Value()), elapsed)
             objective = int(routing.CostVar().Value())
-            improving = state["best"] is None or objective < state["best"]
+            # OR-Tools' first solution after solver.improve is the start plan it made and already
+            # streamed: it sets the bar in OR-Tools' units but is not sent again.
+            again = state["count"] == 1 and state["kernel_start"]
+            improving = not again and (state["best"] is None or objective < state["best"])
+            if again:
+                state["best"] = objective
             if improving:
                 state["best"] = objective
             # Metaheuristics also report worse solutions they move through: only improvements.
@@ -536,13 +542,20 @@ class RoutingModel:
                     on_sequences(sequences, -1, state["first"])
                 left_s = time_limit_s - (time.perf_counter() - started)
                 t = time.perf_counter()
+                streamed = None
+                if on_sequences is not None:
+                    def streamed(seqs: list[list[int]], _elapsed_s: float) -> None:
+                        state["sent"] = time.perf_counter() - started
+                        on_sequences(seqs, -1, state["sent"])
                 result = improve.improve(inst, sequences, budget_s=max(0.0, config.improve_share * left_s),
                                          should_stop=should_stop, seed=opts.random_seed,
-                                         span_cost=self.span_cost)
+                                         span_cost=self.span_cost, on_sequences=streamed,
+                                         interval_s=sequences_interval_s)
                 self.phase_s["improve"] = time.perf_counter() - t
                 self.improve_result = result
                 initial = read(result.sequences)
                 start_sequences = result.sequences
+                state["kernel_start"] = initial is not None and on_sequences is not None
                 if initial is None:
                     initial = read(sequences)
                     start_sequences = sequences

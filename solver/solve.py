@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -82,10 +83,7 @@ def solve(
 
     if served.size and replan_ctx is None and served.size >= decompose.MIN_ORDERS:
         # Large problems: construction + groups of neighbouring routes (solver.decompose).
-        on_sequences = None
-        if on_progress is not None:
-            def on_sequences(sequences: list[list[int]], objective_scaled: int, elapsed_s: float) -> None:
-                on_progress(_snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started))
+        on_sequences = _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started)
         solution = decompose.search(
             problem, matrices, vehicles, feas.allowed, served, costs.total(),
             max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
@@ -95,10 +93,7 @@ def solve(
         model = RoutingModel(problem, matrices, vehicles, feas.allowed, served, costs.total(), replan_ctx)
         # The time limit counts from the call: building the model used some of it.
         remaining_s = problem.options.time_limit_s - (time.perf_counter() - started)
-        on_sequences = None
-        if on_progress is not None:
-            def on_sequences(sequences: list[list[int]], objective_scaled: int, elapsed_s: float) -> None:
-                on_progress(_snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started))
+        on_sequences = _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started)
         solution = model.search(
             time_limit_s=max(0.01, remaining_s), should_stop=should_stop, on_solution=on_solution,
             on_sequences=on_sequences, sequences_interval_s=progress_interval_s,
@@ -135,6 +130,26 @@ def solve(
         time_limit_s=problem.options.time_limit_s,
     )
     return Plan(problem.label, routes, unassigned, kpis, stats)
+
+
+def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started):
+    """The searches' ``on_sequences`` for ``on_progress``: snapshots whose objective improves.
+
+    The compiled improvement and OR-Tools price plans in their own units (floats, integers per
+    arc) and the snapshot prices them a third way: a plan one search saw as better may cost
+    the same or an ulp more here. Callers are promised improving plans, so those are dropped.
+    """
+    if on_progress is None:
+        return None
+    last = [math.inf]
+
+    def on_sequences(sequences: list[list[int]], objective_scaled: int, elapsed_s: float) -> None:
+        plan = _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started)
+        if plan.stats.objective < last[0] - 1e-9 * max(1.0, abs(last[0])) or math.isinf(last[0]):
+            last[0] = plan.stats.objective
+            on_progress(plan)
+
+    return on_sequences
 
 
 def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started) -> Plan:

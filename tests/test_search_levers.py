@@ -15,7 +15,7 @@ from geo import great_circle
 from solver import construction, decompose, feasibility
 from solver.locations import Locations
 from solver.model import SolveStatus, TravelMatrices
-from solver.routing_model import RoutingModel, Solution, _Partner
+from solver.routing_model import RoutingModel, SearchConfig, Solution, _Partner
 from solver.solve import solve
 from solver.vehicles import Vehicles
 
@@ -88,8 +88,9 @@ def test_a_group_search_that_finds_nothing_keeps_the_group_routes(monkeypatch) -
                                      [[] for _ in range(v)], 0)
 
     monkeypatch.setattr(decompose, "solve_group", finds_nothing)
+    # Without the compiled improvement, the group routes are the constructed ones.
     solution = decompose.search(problem, matrices, vehicles, allowed, served, None, time_limit_s=1.0,
-                                workers=1, group_orders=30)
+                                workers=1, group_orders=30, config=SearchConfig(improve=False))
     assert sorted(i for s in solution.sequences for i in s) == sorted(i for s in constructed for i in s)
     for v, seq in enumerate(solution.sequences):
         assert len(solution.service_starts_s[v]) == len(seq)
