@@ -270,7 +270,9 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
     br = [results[v].breaks[0] if v in results else [] for v in range(nv)]
     status = SolveStatus.CANCELLED if stopped else (
         SolveStatus.LOCAL_OPTIMUM if problem.options.search_mode is SearchMode.RETURN_FAST else SolveStatus.TIME_LIMIT)
-    return Solution(sequences, starts, rs, re, br, status, int(sum(objective_by_group)), first_s, rounds,
+    # The groups' objectives cover only the groups of the last round: the plan is costed whole
+    # by ``solve`` (-1).
+    return Solution(sequences, starts, rs, re, br, status, -1, first_s, rounds,
                     time.perf_counter() - started)
 
 
@@ -299,4 +301,5 @@ def timed_solution(problem, matrices, vehicles, allowed, served, cost, sequences
         re.append(end)
         br.append(t.breaks_s)
     status = SolveStatus.CANCELLED if stopped else SolveStatus.TIME_LIMIT
-    return Solution(sequences, starts, rs, re, br, status, 0, first_s, 1, time.perf_counter() - started)
+    # No search priced these routes: -1 tells ``solve`` to cost the plan itself.
+    return Solution(sequences, starts, rs, re, br, status, -1, first_s, 1, time.perf_counter() - started)

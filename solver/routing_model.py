@@ -80,6 +80,11 @@ class SearchConfig:
     # of the time left after the construction, OR-Tools the rest.
     improve: bool = True
     improve_share: float = 0.85
+    # With breaks or soft SLAs the kernel's insertion is blind to the delay it causes later in
+    # the route (only its acceptance sees it), and OR-Tools' search does better with more time:
+    # synthetic day, 100 orders, 5 s, seeds 0-2: mean objective OR-Tools alone 2586, share
+    # 0.85: 2665, share 0.5: 2577.
+    improve_share_rich: float = 0.5
     neighbors_ratio: float = 1.0
     min_neighbors: int = 1
     neighbors_from: int = 10**9  # orders from which the neighbour cut applies
@@ -547,7 +552,9 @@ class RoutingModel:
                     def streamed(seqs: list[list[int]], _elapsed_s: float) -> None:
                         state["sent"] = time.perf_counter() - started
                         on_sequences(seqs, -1, state["sent"])
-                result = improve.improve(inst, sequences, budget_s=max(0.0, config.improve_share * left_s),
+                rich = any(inst.breaks) or bool(inst.late_coef.any())
+                share = config.improve_share_rich if rich else config.improve_share
+                result = improve.improve(inst, sequences, budget_s=max(0.0, share * left_s),
                                          should_stop=should_stop, seed=opts.random_seed,
                                          span_cost=self.span_cost, on_sequences=streamed,
                                          interval_s=sequences_interval_s)

@@ -115,6 +115,13 @@ def update_route(inst, st, r):
     else:
         end_t = t
     dep[e] = end_t
+    if length > 0 and bofs[r + 1] > bofs[r]:
+        # Breaks delay the visits after them: lateness and working time from the exact pass.
+        ok, late_cost, end_x, depart_x = exact_pass(inst, st, r, -1, -1, np.empty(length + 2, dtype=np.int64))
+        if ok:
+            cost += late_cost - _late_no_breaks(inst, st, r)
+            if span[r] > 0.0:
+                cost += span[r] * ((end_x - depart_x) - (end_t - max(slo[r], first_start - first_leg)))
     lat[e] = shi[r]
     node = prv[e]
     next_loc = vend[r]
@@ -130,6 +137,23 @@ def update_route(inst, st, r):
 
 
 @njit(cache=True, nogil=True)
+def _late_no_breaks(inst, st, r):
+    """SLA lateness of route ``r`` on the schedule ``update_route`` just computed."""
+    loc, service, sla, late = inst[0], inst[1], inst[5], inst[6]
+    nxt, dep = st[0], st[3]
+    n = loc.shape[0]
+    e = n + 2 * r + 1
+    out = 0.0
+    node = nxt[n + 2 * r]
+    while node != e:
+        start = dep[node] - service[node]
+        if late[node] > 0.0 and start > sla[node]:
+            out += late[node] * (start - sla[node])
+        node = nxt[node]
+    return out
+
+
+@njit(cache=True, nogil=True)
 def exact_ok(inst, st, r, ins_u, ins_after, buf):
     """Exact check of route ``r`` with ``ins_u`` inserted after node ``ins_after`` (-1: none).
 
@@ -137,6 +161,12 @@ def exact_ok(inst, st, r, ins_u, ins_after, buf):
     otherwise end after the break's latest start (travel may be split around a break);
     pending breaks are taken after the route. Mirrors ``solver.construction.route_feasible``.
     """
+    return exact_pass(inst, st, r, ins_u, ins_after, buf)[0]
+
+
+@njit(cache=True, nogil=True)
+def exact_pass(inst, st, r, ins_u, ins_after, buf):
+    """``exact_ok``'s pass: (feasible, SLA lateness cost with breaks in the schedule, end, departure)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
      speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass) = inst
     nxt = st[0]
@@ -164,6 +194,7 @@ def exact_ok(inst, st, r, ins_u, ins_after, buf):
     first_leg = 0.0
     prev_loc = vstart[r]
     end = t
+    late_cost = 0.0
     for k in range(m):
         node = buf[k]
         is_end = node == e
@@ -180,7 +211,7 @@ def exact_ok(inst, st, r, ins_u, ins_after, buf):
         while bi < bend and (out > bl[bi] or out == INF):
             b0 = max(be[bi], gap_t)
             if b0 > bl[bi]:
-                return False
+                return False, 0.0, 0.0, 0.0
             rest = max(0.0, rest - (b0 - gap_t))
             gap_t = b0 + bd[bi]
             taken = True
@@ -192,26 +223,28 @@ def exact_ok(inst, st, r, ins_u, ins_after, buf):
         if taken:
             ready = gap_t + rest
         if out == INF:
-            return False
+            return False, 0.0, 0.0, 0.0
         if is_end:
             end = ready
             break
         start = _window_start(wlo, whi, node, ready)
+        if late[node] > 0.0 and start > sla[node]:
+            late_cost += late[node] * (start - sla[node])
         if first_start < 0.0:
             first_start = start
             first_leg = d
         t = start + service[node]
         prev_loc = lnode
     if end > shi[r]:
-        return False
+        return False, 0.0, 0.0, 0.0
     while bi < bend:
         if max(be[bi], end) > bl[bi]:
-            return False
+            return False, 0.0, 0.0, 0.0
         bi += 1
     depart = slo[r]
     if first_start >= 0.0 and bofs[r + 1] == bofs[r]:
         depart = max(depart, first_start - first_leg)
-    return end - depart <= maxw[r]
+    return end - depart <= maxw[r], late_cost, end, depart
 
 
 @njit(cache=True, nogil=True)

@@ -26,8 +26,9 @@ def _local(inst: construction.Instance, sequences: list[list[int]]) -> list[list
 
 
 def _reference_route_cost(inst: construction.Instance, v: int, seq: list[int], span_per_s: float) -> float:
-    """The kernel's route cost, recomputed the plain way: arcs, assignment costs, lateness at
-    the earliest start, working time from the latest departure that keeps the first start."""
+    """The kernel's route cost, recomputed the plain way: arcs, assignment costs, SLA lateness on
+    the schedule with breaks taken as in ``construction.route_feasible`` (as late as possible),
+    working time from the departure (without breaks: the latest that keeps the first start)."""
     if not seq:
         return 0.0
     f = float(inst.speed[v])
@@ -38,23 +39,34 @@ def _reference_route_cost(inst: construction.Instance, v: int, seq: list[int], s
     def dd(p: int, q: int) -> float:
         return 0.0 if q < 0 else float(inst.distance[p, q])
 
-    t, prev, cost = float(inst.shift_lo[v]), int(inst.start_loc[v]), 0.0
-    first = None
-    for u in seq:
-        loc = int(inst.served[u])
-        leg = tt(prev, loc)
-        cost += inst.a_time[v] * leg + inst.b_dist[v] * dd(prev, loc) + inst.pref_cost[u, v]
-        start = construction._window_start(inst, u, t + leg)
-        if first is None:
-            first = (start, leg)
+    locs = [int(inst.start_loc[v])] + [int(inst.served[u]) for u in seq] + [int(inst.end_loc[v])]
+    cost = sum(inst.a_time[v] * tt(p, q) + inst.b_dist[v] * dd(p, q) for p, q in zip(locs, locs[1:]))
+    cost += sum(inst.pref_cost[u, v] for u in seq)
+    pending = list(inst.breaks[v])
+    t, first = float(inst.shift_lo[v]), None
+    for k, u in enumerate(seq + [-1]):
+        d = tt(locs[k], locs[k + 1])
+
+        def finish(ready: float) -> float:
+            return ready if u < 0 else construction._window_start(inst, u, ready) + inst.service[u]
+
+        ready, gap_t, rest = t + d, t, d
+        while pending and finish(gap_t + rest if gap_t != t or rest != d else ready) > pending[0][1]:
+            e, _, dur = pending.pop(0)
+            b = max(e, gap_t)
+            rest, gap_t = max(0.0, rest - (b - gap_t)), b + dur
+            ready = gap_t + rest
+        if u < 0:
+            end = ready
+            break
+        start = construction._window_start(inst, u, ready)
+        first = first or (start, d)
         if inst.late_coef[u] > 0 and start > inst.sla[u]:
             cost += inst.late_coef[u] * (start - inst.sla[u])
-        t, prev = start + inst.service[u], loc
-    end = int(inst.end_loc[v])
-    leg = tt(prev, end)
-    cost += inst.a_time[v] * leg + inst.b_dist[v] * dd(prev, end)
+        t = start + inst.service[u]
     if span_per_s > 0:
-        cost += span_per_s * (t + leg - max(float(inst.shift_lo[v]), first[0] - first[1]))
+        depart = float(inst.shift_lo[v]) if inst.breaks[v] else max(float(inst.shift_lo[v]), first[0] - first[1])
+        cost += span_per_s * (end - depart)
     return cost
 
 
@@ -164,7 +176,7 @@ def test_search_keeps_the_start_plan_when_or_tools_has_no_time_left() -> None:
     problem = replace(problem, options=replace(problem.options, time_limit_s=0.3))
     model = RoutingModel(problem, matrices, vehicles, allowed, served)
     # The kernel takes all the time: OR-Tools gets about a millisecond and returns nothing.
-    solution = model.search(0.3, config=replace(SearchConfig.default(), improve_share=1.0, portfolio=None))
+    solution = model.search(0.3, config=replace(SearchConfig.default(), improve_share=1.0, improve_share_rich=1.0, portfolio=None))
     assert model.improve_result is not None
     assert solution.status is SolveStatus.TIME_LIMIT
     served_by_kernel = {i for s in model.improve_result.sequences for i in s}
