@@ -129,6 +129,13 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
     )
 
 
+def exact_vehicles(inst: Instance) -> np.ndarray:
+    """Vehicles whose routes need the exact check (``route_feasible``): breaks or a working-time
+    limit shorter than the shift, which the windows' latest-arrival bounds do not capture."""
+    return np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v]
+                       for v in range(inst.v)], dtype=np.bool_)
+
+
 def _windows(order, t_lo: int, t_hi: int) -> list[tuple[int, int]]:
     """Absolute start-of-service windows, clipped like ``RoutingModel._relative_windows``."""
     hi_cap = t_hi
@@ -158,8 +165,7 @@ class _Routes:
         self.seq: list[list[int]] = [[] for _ in range(inst.v)]
         self.load = np.zeros(inst.v)
         self.arcs: list[tuple[np.ndarray, ...]] = [None] * inst.v  # type: ignore[list-item]
-        self.exact = [bool(inst.breaks[v]) or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v]
-                      for v in range(inst.v)]
+        self.exact = [bool(x) for x in exact_vehicles(inst)]
         for v in range(inst.v):
             self.refresh(v)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver import construction
 from solver import ruin_recreate as kernel
 from solver.construction import Instance
 
@@ -79,8 +80,7 @@ def pack(inst: Instance, span_cost: np.ndarray | None = None) -> tuple:
         offsets[v + 1] = offsets[v] + len(inst.breaks[v])
     brk = np.asarray(flat, dtype=np.float64).reshape(-1, 3)
     span = np.zeros(nv) if span_cost is None else np.asarray(span_cost, dtype=np.float64)
-    exact = np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v]
-                        for v in range(nv)], dtype=np.bool_)
+    exact = construction.exact_vehicles(inst)
     # Mandatory orders cost BIG when left out, so that any plan serving more of them wins.
     penalty = np.where(np.isfinite(inst.penalty), inst.penalty, kernel.BIG)
     return (

@@ -133,7 +133,7 @@ def span_costs(problem: Problem, vehicles: Vehicles) -> np.ndarray:
 
 def improves(problem: Problem) -> bool:
     """Whether ``solver.improve`` runs: searches that use their whole time limit, without a
-    solution limit (exact answers belong to OR-Tools alone)"""
+    solution limit (exact answers belong to OR-Tools alone)."""
     opts = problem.options
     return opts.search_mode is SearchMode.CONSUME_ALL_TIME and not opts.solution_limit
 

@@ -87,6 +87,7 @@ def update_route(inst, st, r):
     ld = 0.0
     length = 0
     cost = 0.0
+    late_cost = 0.0
     first_start = -1.0
     first_leg = 0.0
     while node != e:
@@ -99,29 +100,26 @@ def update_route(inst, st, r):
             first_leg = tt
         cost += pref[node, r]
         if late[node] > 0.0 and start > sla[node]:
-            cost += late[node] * (start - sla[node])
+            late_cost += late[node] * (start - sla[node])
         t = start + service[node]
         dep[node] = t
         ld += demand[node]
         length += 1
         prev_loc = lu
         node = nxt[node]
+    end_t = t
     if length > 0:
         tt = _tt(dur, speed[r], prev_loc, vend[r])
         cost += a[r] * tt + b[r] * _dd(dist, prev_loc, vend[r])
         end_t = t + tt
-        if span[r] > 0.0:
-            cost += span[r] * (end_t - max(slo[r], first_start - first_leg))
-    else:
-        end_t = t
+        work = end_t - max(slo[r], first_start - first_leg)
+        if bofs[r + 1] > bofs[r]:
+            # Breaks delay the visits after them: lateness and working time from the exact pass.
+            ok, late_x, end_x, depart_x = exact_pass(inst, st, r, -1, -1, np.empty(length + 2, dtype=np.int64))
+            if ok:
+                late_cost, work = late_x, end_x - depart_x
+        cost += late_cost + span[r] * work
     dep[e] = end_t
-    if length > 0 and bofs[r + 1] > bofs[r]:
-        # Breaks delay the visits after them: lateness and working time from the exact pass.
-        ok, late_cost, end_x, depart_x = exact_pass(inst, st, r, -1, -1, np.empty(length + 2, dtype=np.int64))
-        if ok:
-            cost += late_cost - _late_no_breaks(inst, st, r)
-            if span[r] > 0.0:
-                cost += span[r] * ((end_x - depart_x) - (end_t - max(slo[r], first_start - first_leg)))
     lat[e] = shi[r]
     node = prv[e]
     next_loc = vend[r]
@@ -134,23 +132,6 @@ def update_route(inst, st, r):
     load[r] = ld
     rlen[r] = length
     rcost[r] = cost
-
-
-@njit(cache=True, nogil=True)
-def _late_no_breaks(inst, st, r):
-    """SLA lateness of route ``r`` on the schedule ``update_route`` just computed."""
-    loc, service, sla, late = inst[0], inst[1], inst[5], inst[6]
-    nxt, dep = st[0], st[3]
-    n = loc.shape[0]
-    e = n + 2 * r + 1
-    out = 0.0
-    node = nxt[n + 2 * r]
-    while node != e:
-        start = dep[node] - service[node]
-        if late[node] > 0.0 and start > sla[node]:
-            out += late[node] * (start - sla[node])
-        node = nxt[node]
-    return out
 
 
 @njit(cache=True, nogil=True)

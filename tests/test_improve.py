@@ -51,7 +51,7 @@ def _reference_route_cost(inst: construction.Instance, v: int, seq: list[int], s
             return ready if u < 0 else construction._window_start(inst, u, ready) + inst.service[u]
 
         ready, gap_t, rest = t + d, t, d
-        while pending and finish(gap_t + rest if gap_t != t or rest != d else ready) > pending[0][1]:
+        while pending and finish(gap_t + rest) > pending[0][1]:
             e, _, dur = pending.pop(0)
             b = max(e, gap_t)
             rest, gap_t = max(0.0, rest - (b - gap_t)), b + dur
