@@ -3,7 +3,6 @@ on the server (its clock). Each returns ``solver.errors.Violation``s with API fi
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 from dispatch_service.api.v1 import dispatch_pb2 as pb
@@ -22,10 +21,9 @@ def oversize(request: pb.SolveRequest, limits: Limits) -> list[Violation]:
     return out
 
 
-def ended_shifts(request: pb.SolveRequest, now_s: float | None = None) -> list[Violation]:
+def ended_shifts(request: pb.SolveRequest, now_s: float) -> list[Violation]:
     """Shifts whose end is before the server's clock (optional rule, ``--reject-ended-shifts``):
     such a plan could never be carried out, which usually means a time-zone or date bug."""
-    now_s = time.time() if now_s is None else now_s
     now_text = datetime.fromtimestamp(int(now_s), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = []
     for i, engineer in enumerate(request.engineers):

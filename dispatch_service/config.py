@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 def _env(name: str, default: str) -> str:
@@ -44,6 +46,9 @@ class ServerConfig:
     job_retention_s: float = 24 * 3600.0
     jobs_db: str | None = None
     maps: tuple[tuple[str, str], ...] = ()  # (map id, artifact path) loaded at start
+    # The server's "now" (Unix seconds): ended-shift rule, job times, default departure times.
+    # Real time unless a test or a replay injects its own.
+    clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
 
 
 def parse_maps(items: list[str]) -> tuple[tuple[str, str], ...]:

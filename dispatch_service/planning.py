@@ -211,7 +211,7 @@ class PlanningServicerMixin:
         factor = request.speed_factor if request.HasField("speed_factor") else 1.0
         if not (math.isfinite(factor) and 0.1 <= factor <= 10):
             violations.append(Violation("speed_factor", f"must be in [0.1, 10], got {factor}"))
-        departure_s = request.departure_time.seconds if request.HasField("departure_time") else int(time.time())
+        departure_s = request.departure_time.seconds if request.HasField("departure_time") else int(self.config.clock())
         if not 0 <= departure_s <= 4_102_444_800:
             violations.append(Violation("departure_time", "must lie between 1970-01-01 and 2100-01-01"))
         fmt = convert._GEOMETRY.get(request.geometry_format)

@@ -127,6 +127,7 @@ class RealtimeServicerMixin:
             self.pool,
             retention_s=getattr(self.config, "job_retention_s", 24 * 3600.0),
             db_path=getattr(self.config, "jobs_db", None),
+            clock=self.config.clock,
         )
 
     def close_realtime(self) -> None:
@@ -150,7 +151,7 @@ class RealtimeServicerMixin:
             seen = {v.field for v in violations}
             violations += [v for v in validate(problem, self.limits) if v.field not in seen]
             if admission is not None and getattr(self.config, "reject_ended_shifts", False):
-                violations += admission.ended_shifts(request)
+                violations += admission.ended_shifts(request, self.config.clock())
             try:  # maps, territories and re-planning references: checked as for Solve
                 from dispatch_service import travel
                 from dispatch_service.planning import service_violations
@@ -233,7 +234,7 @@ class RealtimeServicerMixin:
     def StartSolve(self, request: pb.SolveRequest, context: grpc.ServicerContext) -> pb.SolveJob:
         problem = self._rt_problem(request)
         if request.validate_only:
-            now = time.time()
+            now = self.config.clock()
             job = pb.SolveJob(job_id=uuid.uuid4().hex, label=request.label, state=pb.JOB_STATE_SUCCEEDED,
                               plan=self._validated(request.label), order_count=len(request.orders), engineer_count=len(request.engineers))
             job.create_time.FromNanoseconds(int(now * 1e9))

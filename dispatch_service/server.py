@@ -71,7 +71,7 @@ class DispatchServicer(PlanningServicerMixin, RealtimeServicerMixin, pb_grpc.Dis
         violations += [v for v in validate(problem, self.limits) if v.field not in seen]
         violations += service_violations(problem, travel.service())
         if self.config.reject_ended_shifts:
-            violations += admission.ended_shifts(request)
+            violations += admission.ended_shifts(request, self.config.clock())
         if violations:
             log.info("request %s: invalid (%d violations)", request_id, len(violations))
             raise _Abort(status=errors.invalid_argument(violations))
