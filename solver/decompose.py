@@ -172,7 +172,7 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
         # The first plan exists now: callers streaming progress should see it (objective
         # unknown in the model's units yet: -1 lets the snapshot cost it itself).
         on_sequences([list(s) for s in sequences], -1, first_s)
-    from solver.routing_model import SearchConfig, improves, span_costs
+    from solver.routing_model import SearchConfig, improves
 
     if (config or SearchConfig.default()).improve and improves(problem) and not (should_stop and should_stop()):
         # The compiled ruin-and-recreate works on the whole plan at once (no seams) and makes
@@ -184,7 +184,7 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
                 on_sequences(seqs, -1, time.perf_counter() - started)
         improved = improve.improve(inst, sequences, budget_s=max(0.0, IMPROVE_SHARE * left),
                                    should_stop=should_stop, seed=problem.options.random_seed,
-                                   span_cost=span_costs(problem, vehicles), on_sequences=streamed)
+                                   on_sequences=streamed)
         sequences = improved.sequences
         if on_sequences is not None:
             on_sequences([list(s) for s in sequences], -1, time.perf_counter() - started)
@@ -277,29 +277,13 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
 
 
 def timed_solution(problem, matrices, vehicles, allowed, served, cost, sequences, first_s, started, stopped):
-    """A Solution for ``sequences`` without search: times from the forward pass."""
+    """A Solution for ``sequences`` without search: times from the rule book."""
     from solver.routing_model import Solution
-    from solver.schedule import time_route
-    from solver.vehicles import scaled_durations
+    from solver.schedule import RuleBook
 
-    starts, rs, re, br = [], [], [], []
-    by_factor: dict[float, np.ndarray] = {}  # one scaled matrix per speed, not per vehicle
-    for v, seq in enumerate(sequences):
-        f = float(vehicles.speed_factor[v])
-        if f not in by_factor:
-            by_factor[f] = scaled_durations(matrices.duration_s, f)
-        d = by_factor[f]
-        shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
-        t = time_route(problem, d, int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq)
-        starts.append(t.service_starts_s)
-        rs.append(t.route_start_s)
-        end = t.route_start_s
-        if seq:
-            last = seq[-1]
-            end_loc = int(vehicles.end_loc[v])
-            end = t.service_starts_s[-1] + problem.orders[last].service_duration_s + (int(d[last, end_loc]) if end_loc >= 0 else 0)
-        re.append(end)
-        br.append(t.breaks_s)
+    timings = RuleBook(problem, matrices, vehicles).times(sequences)
     status = SolveStatus.CANCELLED if stopped else SolveStatus.TIME_LIMIT
     # No search priced these routes: -1 tells ``solve`` to cost the plan itself.
-    return Solution(sequences, starts, rs, re, br, status, -1, first_s, 1, time.perf_counter() - started)
+    return Solution(sequences, [t.service_starts_s for t in timings], [t.route_start_s for t in timings],
+                    [t.route_end_s for t in timings], [t.breaks_s for t in timings], status, -1, first_s, 1,
+                    time.perf_counter() - started)

@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from solver import construction, improve
+from solver import construction, improve, rules
 from solver.errors import InvalidProblem, Violation
-from solver.limits import COST_SCALE, DEFAULT_UNASSIGNED_PENALTY, MAX_OBJECTIVE_BOUND
-from solver.model import PRIORITY_FACTOR, Order, Problem, SearchMode, SlaMode, SolveStatus, TravelMatrices
+from solver.limits import COST_SCALE, MAX_OBJECTIVE_BOUND
+from solver.model import Order, Problem, SearchMode, SlaMode, SolveStatus, TravelMatrices
 from solver.replan import Context as ReplanContext
-from solver.vehicles import Vehicles, scaled_durations
+from solver.rules import scaled_durations
+from solver.vehicles import Vehicles
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
@@ -34,16 +35,6 @@ _BOOL_FALSE = 2  # util/optional_boolean.proto: BOOL_FALSE
 # exists; its penalty dwarfs any route cost, and is cut for very large problems to keep the
 # objective inside int64.
 _MANDATORY_PENALTY = 10**15
-
-
-def unassigned_penalty(order: Order) -> float:
-    """Cost units for leaving ``order`` unassigned, before the ``unassigned`` weight."""
-    base = DEFAULT_UNASSIGNED_PENALTY if order.unassigned_penalty is None else order.unassigned_penalty
-    return base * PRIORITY_FACTOR[order.priority]
-
-
-def lateness_cost_per_hour(order: Order) -> float:
-    return order.lateness_cost_per_hour * PRIORITY_FACTOR[order.priority]
 
 
 @dataclass(frozen=True)
@@ -125,10 +116,9 @@ class SearchConfig:
 
 
 def span_costs(problem: Problem, vehicles: Vehicles) -> np.ndarray:
-    """Per vehicle: scaled cost units per second of working time (engineer's cost per hour)."""
+    """Per vehicle: scaled cost units per second of working time (``rules.span_coef_scaled``)."""
     w = problem.options.weights
-    return np.asarray([round(w.travel * COST_SCALE * problem.engineers[e].cost_per_hour / 3600.0)
-                       for e in vehicles.engineer], dtype=np.float64)
+    return np.asarray([rules.span_coef_scaled(problem.engineers[e], w) for e in vehicles.engineer], dtype=np.float64)
 
 
 def improves(problem: Problem) -> bool:
@@ -274,13 +264,10 @@ class RoutingModel:
                 # service, so waiting shows up as slack.
                 time_cb[factor] = routing.RegisterTransitMatrix((self.service_node[:, None] + dv).tolist())
             time_eval.append(time_cb[factor])
-            key = (factor, engineer.cost_per_traveled_hour, engineer.cost_per_km)
+            a_s, b_m = rules.arc_coefs_scaled(engineer, w)
+            key = (factor, a_s, b_m)
             if key not in cost_cb:
-                cost = np.rint(
-                    w.travel
-                    * COST_SCALE
-                    * (engineer.cost_per_traveled_hour * durations_by_speed[factor] / 3600.0 + engineer.cost_per_km * distance / 1000.0)
-                ).astype(np.int64)
+                cost = np.rint(a_s * durations_by_speed[factor] + b_m * distance).astype(np.int64)
                 max_arc_cost = max(max_arc_cost, int(cost.max(initial=0)))
                 cost_cb[key] = routing.RegisterTransitMatrix(cost.tolist())
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], v)
@@ -314,13 +301,12 @@ class RoutingModel:
             cumul.SetRange(windows[0][0], windows[-1][1])
             for (_, prev_hi), (next_lo, _) in zip(windows, windows[1:]):
                 cumul.RemoveInterval(prev_hi + 1, next_lo - 1)
-            if order.sla_deadline_s is not None and order.sla_mode is SlaMode.SOFT:
-                coef = int(round(w.lateness * COST_SCALE * lateness_cost_per_hour(order) / 3600.0))
-                if coef > 0:
-                    time_dim.SetCumulVarSoftUpperBound(index, order.sla_deadline_s - self.t0_s, coef)
-                    bound += coef * horizon_s
+            coef = rules.late_coef_scaled(order, w)
+            if coef > 0:
+                time_dim.SetCumulVarSoftUpperBound(index, order.sla_deadline_s - self.t0_s, coef)
+                bound += coef * horizon_s
             if order.allow_unassigned:
-                penalty = int(round(w.unassigned * COST_SCALE * unassigned_penalty(order)))
+                penalty = rules.penalty_scaled(order, w)
             else:
                 penalty = mandatory
             routing.AddDisjunction([index], penalty)
@@ -556,7 +542,7 @@ class RoutingModel:
                 share = config.improve_share_rich if rich else config.improve_share
                 result = improve.improve(inst, sequences, budget_s=max(0.0, share * left_s),
                                          should_stop=should_stop, seed=opts.random_seed,
-                                         span_cost=self.span_cost, on_sequences=streamed,
+                                         on_sequences=streamed,
                                          interval_s=sequences_interval_s)
                 self.phase_s["improve"] = time.perf_counter() - t
                 self.improve_result = result

@@ -13,7 +13,7 @@ import ortools
 from solver import decompose, feasibility, replan
 from solver.assignment import assignment_costs
 from solver.kpis import compute_kpis
-from solver.limits import COST_SCALE, Limits
+from solver.limits import Limits
 from solver.locations import Locations
 from solver.model import (
     Plan,
@@ -24,10 +24,10 @@ from solver.model import (
     Unassigned,
     UnassignedReason,
 )
-from solver.objective import breakdown, penalties
+from solver.objective import breakdown
 from solver.routes import build_routes
 from solver.routing_model import RoutingModel, Solution
-from solver.schedule import time_routes
+from solver.schedule import RuleBook, time_routes
 from solver.validation import validate_or_raise
 from solver.vehicles import Vehicles
 
@@ -107,20 +107,19 @@ def solve(
         solution = Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v,
                             [[] for _ in range(v)], SolveStatus.LOCAL_OPTIMUM, 0, None, 0, 0.0)
 
-    routes = build_routes(
-        problem, matrices, vehicles, solution.sequences, solution.service_starts_s,
-        solution.route_start_s, solution.breaks_s,
-    )
+    # The plan is timed and priced by the rule book, as its evaluation will be: OR-Tools' own
+    # schedule (its cumul values) is not reported.
+    book = RuleBook(problem, matrices, vehicles, feas.allowed)
+    sequences = [book.repair(v, seq) for v, seq in enumerate(solution.sequences)]
+    timings = book.times(sequences)
+    solution = replace(solution, sequences=sequences)
+    routes = build_routes(problem, matrices, vehicles, sequences, timings)
     unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
     terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
     kpis = compute_kpis(problem, routes, unassigned)
     stats = SolveStats(
         status=solution.status,
-        # The search saw only the orders some engineer could serve; the others' penalties are
-        # part of the plan's cost all the same. A negative objective: no search priced the plan
-        # (a start plan kept as it was), so its own cost stands.
-        objective=(terms.total if solution.objective_scaled < 0
-                   else solution.objective_scaled / COST_SCALE + penalties(problem, feas.reasons)),
+        objective=terms.total,
         breakdown=terms,
         first_solution_s=solution.first_solution_s,
         total_s=time.perf_counter() - started,
@@ -153,20 +152,14 @@ def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx,
 
 
 def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started) -> Plan:
-    """A plan for the search's current sequences, timed by a forward pass."""
+    """A plan for the search's current sequences, timed and priced by the rule book."""
     timings = time_routes(problem, matrices, vehicles, sequences)
-    starts = [t.service_starts_s for t in timings]
-    route_starts = [t.route_start_s for t in timings]
-    breaks = [t.breaks_s for t in timings]
-    routes = build_routes(problem, matrices, vehicles, sequences, starts, route_starts, breaks)
-    solution = Solution(sequences, starts, route_starts, [0] * len(sequences), breaks, SolveStatus.TIME_LIMIT,
-                        objective_scaled, elapsed_s, 0, elapsed_s)
+    routes = build_routes(problem, matrices, vehicles, sequences, timings)
+    solution = Solution(sequences, [], [], [], [], SolveStatus.TIME_LIMIT, objective_scaled, elapsed_s, 0, elapsed_s)
     unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
     terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
-    # A negative objective means the caller had none in the model's units: use the plan's own.
-    objective = terms.total if objective_scaled < 0 else objective_scaled / COST_SCALE + penalties(problem, feas.reasons)
     stats = SolveStats(
-        status=SolveStatus.TIME_LIMIT, objective=objective,
+        status=SolveStatus.TIME_LIMIT, objective=terms.total,
         breakdown=terms, first_solution_s=None, total_s=time.perf_counter() - started,
         solver_version=SOLVER_VERSION, random_seed=problem.options.random_seed, solutions_found=0,
         time_limit_s=problem.options.time_limit_s,

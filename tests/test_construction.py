@@ -11,7 +11,7 @@ from benchmarks.instances import read_instance
 from benchmarks.synthetic import make_problem
 from benchmarks.vrptw_problem import to_matrices, to_problem
 from geo import GreatCircleProvider
-from solver import construction, decompose, feasibility
+from solver import construction, decompose, feasibility, rules
 from solver.locations import Locations
 from solver.model import TravelMatrices
 from solver.routing_model import RoutingModel
@@ -59,7 +59,7 @@ def test_or_tools_accepts_the_constructed_plan_with_breaks_and_skills() -> None:
     for v, seq in enumerate(sequences):
         assert all(allowed[i, v] for i in seq), "skills / allowed vehicles"
         local = [int(np.flatnonzero(served == i)[0]) for i in seq]
-        assert construction.route_feasible(inst, v, local)
+        assert construction.route_feasible(rules.pack(inst), v, local)
     model = RoutingModel(problem, matrices, vehicles, allowed, served)
     model.routing.CloseModel()
     node_of = {int(i): node for node, i in enumerate(served)}
@@ -72,7 +72,7 @@ def test_route_check_rejects_a_visit_outside_its_window() -> None:
     ci = construction.prepare(problem, matrices, vehicles, allowed, served)
     late_first = int(np.argmax(ci.win_lo[:, 0]))
     early_last = int(np.argmin(ci.win_hi[:, 0]))
-    assert not construction.route_feasible(ci, 0, [late_first, early_last])
+    assert not construction.route_feasible(rules.pack(ci), 0, [late_first, early_last])
 
 
 def test_decomposition_keeps_every_order_accounted_for() -> None:
