@@ -33,8 +33,6 @@ MIN_ORDERS = 600  # below this one model searches faster than the decomposition
 GROUP_ORDERS = 150  # orders per group, about
 ROUND_S = 2.0  # a group's search time per round, at most
 MIN_ROUNDS = 4  # rounds the time limit is shared over (seams move between rounds)
-CONSTRUCTION_SHARE = 0.65  # of the time limit, at most
-IMPROVE_SHARE = 0.8  # of the time left after the construction, for solver.improve
 _MIN_GROUP_S = 0.1  # a group started later than this before the deadline is skipped
 _END_MARGIN_S = 0.15  # time kept after the groups' deadline: collect, time the routes, return
 
@@ -159,22 +157,23 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
            on_sequences: Callable[[list[list[int]], int, float], None] | None = None,
            workers: int | None = None, config=None, group_orders: int = GROUP_ORDERS):
     """Like ``RoutingModel.search`` for the whole problem, within ``time_limit_s``."""
-    from solver.routing_model import Solution
+    from solver.routing_model import SearchConfig, Solution, improves
+
+    config = config or SearchConfig.default()
 
     started = time.perf_counter()
     deadline = started + time_limit_s
     inst = construction.prepare(problem, matrices, vehicles, allowed, served, assignment_cost)
     # Inserting left-out orders is far cheaper here than in the group models (5000 orders: the
     # construction needs ~2.3 s; at 0.5 of a 5 s limit a third of the orders were left out).
-    sequences = construction.construct(inst, time_budget_s=CONSTRUCTION_SHARE * time_limit_s)
+    sequences = construction.construct(inst, time_budget_s=config.construction_share * time_limit_s)
     first_s = time.perf_counter() - started
     if on_sequences is not None:
         # The first plan exists now: callers streaming progress should see it (objective
         # unknown in the model's units yet: -1 lets the snapshot cost it itself).
         on_sequences([list(s) for s in sequences], -1, first_s)
-    from solver.routing_model import SearchConfig, improves
 
-    if (config or SearchConfig.default()).improve and improves(problem) and not (should_stop and should_stop()):
+    if config.improve and improves(problem) and not (should_stop and should_stop()):
         # The compiled ruin-and-recreate works on the whole plan at once (no seams) and makes
         # far more moves per second than the group models; they polish its plan after.
         left = deadline - time.perf_counter()
@@ -182,7 +181,7 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
         if on_sequences is not None:
             def streamed(seqs: list[list[int]], _elapsed_s: float) -> None:
                 on_sequences(seqs, -1, time.perf_counter() - started)
-        improved = improve.improve(inst, sequences, budget_s=max(0.0, IMPROVE_SHARE * left),
+        improved = improve.improve(inst, sequences, budget_s=max(0.0, config.improve_share * left),
                                    should_stop=should_stop, seed=problem.options.random_seed,
                                    on_sequences=streamed)
         sequences = improved.sequences

@@ -136,7 +136,7 @@ def test_search_keeps_the_start_plan_when_or_tools_has_no_time_left() -> None:
     problem = replace(problem, options=replace(problem.options, time_limit_s=0.3))
     model = RoutingModel(problem, matrices, vehicles, allowed, served)
     # The kernel takes all the time: OR-Tools gets about a millisecond and returns nothing.
-    solution = model.search(0.3, config=replace(SearchConfig.default(), improve_share=1.0, improve_share_rich=1.0, portfolio=None))
+    solution = model.search(0.3, config=replace(SearchConfig.default(), improve_share=1.0, portfolio=None))
     assert model.improve_result is not None
     assert solution.status is SolveStatus.TIME_LIMIT
     served_by_kernel = {i for s in model.improve_result.sequences for i in s}
