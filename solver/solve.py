@@ -27,7 +27,7 @@ from solver.model import (
 from solver.objective import breakdown
 from solver.routes import build_routes
 from solver.routing_model import RoutingModel, Solution
-from solver.schedule import RuleBook, time_routes
+from solver.schedule import RuleBook
 from solver.validation import validate_or_raise
 from solver.vehicles import Vehicles
 
@@ -134,16 +134,18 @@ def solve(
 def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started):
     """The searches' ``on_sequences`` for ``on_progress``: snapshots whose objective improves.
 
-    The compiled improvement and OR-Tools price plans in their own units (floats, integers per
-    arc) and the snapshot prices them a third way: a plan one search saw as better may cost
-    the same or an ulp more here. Callers are promised improving plans, so those are dropped.
+    Snapshots are priced by the rule book; OR-Tools ranks plans by its own schedule and rounded
+    arc costs, so a plan it saw as better may cost the same or a little more here. Callers are
+    promised improving plans, so those are dropped.
     """
     if on_progress is None:
         return None
     last = [math.inf]
+    book = RuleBook(problem, matrices, vehicles, feas.allowed)  # built once for every snapshot
 
     def on_sequences(sequences: list[list[int]], objective_scaled: int, elapsed_s: float) -> None:
-        plan = _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started)
+        plan = _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s,
+                         started, book)
         if plan.stats.objective < last[0] - 1e-9 * max(1.0, abs(last[0])) or math.isinf(last[0]):
             last[0] = plan.stats.objective
             on_progress(plan)
@@ -151,9 +153,10 @@ def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx,
     return on_sequences
 
 
-def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started) -> Plan:
+def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started,
+              book: RuleBook) -> Plan:
     """A plan for the search's current sequences, timed and priced by the rule book."""
-    timings = time_routes(problem, matrices, vehicles, sequences)
+    timings = book.times(sequences)
     routes = build_routes(problem, matrices, vehicles, sequences, timings)
     solution = Solution(sequences, [], [], [], [], SolveStatus.TIME_LIMIT, objective_scaled, elapsed_s, 0, elapsed_s)
     unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
