@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import ortools
 
-from solver import decompose, feasibility, replan
+from solver import feasibility, replan, search
 from solver.assignment import assignment_costs
 from solver.kpis import compute_kpis
 from solver.limits import Limits
@@ -26,7 +26,7 @@ from solver.model import (
 )
 from solver.objective import breakdown
 from solver.routes import build_routes
-from solver.routing_model import RoutingModel, Solution
+from solver.routing_model import Solution
 from solver.schedule import RuleBook
 from solver.validation import validate_or_raise
 from solver.vehicles import Vehicles
@@ -68,7 +68,7 @@ def solve(
     A problem with re-planning state must have gone through ``solver.replan.prepare`` before
     its matrices were computed.
     ``on_progress`` receives a plan snapshot for the first solution and then at most every
-    ``progress_interval_s`` (timed by ``solver.schedule``, since the search has not fixed times).
+    ``progress_interval_s``, timed and priced by the rule book.
     """
     started = time.perf_counter()
     validate_or_raise(problem, limits)
@@ -81,35 +81,17 @@ def solve(
     replan_ctx = replan.context(problem, matrices, vehicles, feas.allowed)
     costs = assignment_costs(problem, inside_territory, replan_ctx.previous_engineer if replan_ctx else None)
 
-    if served.size and replan_ctx is None and served.size >= decompose.MIN_ORDERS:
-        # Large problems: construction + groups of neighbouring routes (solver.decompose).
-        on_sequences = _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started)
-        solution = decompose.search(
-            problem, matrices, vehicles, feas.allowed, served, costs.total(),
-            max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
-            should_stop=should_stop, on_solution=on_solution, on_sequences=on_sequences,
-        )
-    elif served.size:
-        model = RoutingModel(problem, matrices, vehicles, feas.allowed, served, costs.total(), replan_ctx)
-        # The time limit counts from the call: building the model used some of it.
-        remaining_s = problem.options.time_limit_s - (time.perf_counter() - started)
-        on_sequences = _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started)
-        solution = model.search(
-            time_limit_s=max(0.01, remaining_s), should_stop=should_stop, on_solution=on_solution,
-            on_sequences=on_sequences, sequences_interval_s=progress_interval_s,
-        )
-        if solution.status is SolveStatus.TIME_LIMIT and not any(solution.sequences) and solution.solutions_found <= 1:
-            # OR-Tools hands back its trivial "nothing performed" assignment when the time runs
-            # out while it builds a first plan: that is no plan, and its orders were never tried.
-            solution = replace(solution, status=SolveStatus.NO_SOLUTION)
-    else:
-        v = vehicles.count
-        solution = Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v,
-                            [[] for _ in range(v)], SolveStatus.LOCAL_OPTIMUM, 0, None, 0, 0.0)
-
-    # The plan is timed and priced by the rule book, as its evaluation will be: OR-Tools' own
-    # schedule (its cumul values) is not reported.
+    # The plan, its snapshots and its evaluation are timed and priced by the rule book.
     book = RuleBook(problem, matrices, vehicles, feas.allowed)
+    on_sequences = _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started, book)
+    solution = search.search(
+        problem, matrices, vehicles, feas.allowed, served, costs.total(), replan_ctx,
+        # The time limit counts from the call: validation and feasibility used some of it.
+        max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
+        should_stop=should_stop, on_solution=on_solution, on_sequences=on_sequences, interval_s=progress_interval_s,
+    )
+
+    # OR-Tools' own schedule (its cumul values) is not reported.
     sequences = [book.repair(v, seq) for v, seq in enumerate(solution.sequences)]
     timings = book.times(sequences)
     solution = replace(solution, sequences=sequences)
@@ -131,7 +113,7 @@ def solve(
     return Plan(problem.label, routes, unassigned, kpis, stats)
 
 
-def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started):
+def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started, book):
     """The searches' ``on_sequences`` for ``on_progress``: snapshots whose objective improves.
 
     Snapshots are priced by the rule book; OR-Tools ranks plans by its own schedule and rounded
@@ -141,7 +123,6 @@ def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx,
     if on_progress is None:
         return None
     last = [math.inf]
-    book = RuleBook(problem, matrices, vehicles, feas.allowed)  # built once for every snapshot
 
     def on_sequences(sequences: list[list[int]], objective_scaled: int, elapsed_s: float) -> None:
         plan = _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s,
@@ -158,7 +139,7 @@ def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, o
     """A plan for the search's current sequences, timed and priced by the rule book."""
     timings = book.times(sequences)
     routes = build_routes(problem, matrices, vehicles, sequences, timings)
-    solution = Solution(sequences, [], [], [], [], SolveStatus.TIME_LIMIT, objective_scaled, elapsed_s, 0, elapsed_s)
+    solution = Solution(sequences, SolveStatus.TIME_LIMIT, objective_scaled, elapsed_s, 0, elapsed_s)
     unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
     terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
     stats = SolveStats(

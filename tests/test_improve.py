@@ -134,12 +134,10 @@ def test_vehicles_at_one_depot_share_a_class_unless_their_rules_differ() -> None
 def test_search_keeps_the_start_plan_when_or_tools_has_no_time_left() -> None:
     problem, matrices, vehicles, allowed, served = _synthetic(60)
     problem = replace(problem, options=replace(problem.options, time_limit_s=0.3))
+    inst = construction.prepare(problem, matrices, vehicles, allowed, served)
+    start = improve.improve(inst, construction.construct(inst), budget_s=0.2, seed=0).sequences
     model = RoutingModel(problem, matrices, vehicles, allowed, served)
-    # The kernel takes all the time: OR-Tools gets about a millisecond and returns nothing.
-    solution = model.search(0.3, config=replace(SearchConfig.default(), improve_share=1.0, portfolio=None))
-    assert model.improve_result is not None
+    # OR-Tools gets a millisecond: too little to hand back even the start plan it accepted.
+    solution = model.search(0.001, starts=[start], config=replace(SearchConfig.default(), portfolio=None))
     assert solution.status is SolveStatus.TIME_LIMIT
-    served_by_kernel = {i for s in model.improve_result.sequences for i in s}
-    assert served_by_kernel and {i for s in solution.sequences for i in s} >= served_by_kernel
-    for v, seq in enumerate(solution.sequences):
-        assert len(solution.service_starts_s[v]) == len(seq)
+    assert solution.sequences == start
