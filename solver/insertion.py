@@ -63,10 +63,8 @@ class PlanState:
     sequences: tuple[np.ndarray, ...]  # order indices per vehicle
     timings: tuple[Timing, ...]
     matrices: TravelMatrices  # of the problem's own locations
-
-    @property
-    def routes(self) -> tuple[np.ndarray, ...]:
-        return self.sequences
+    flat: np.ndarray  # the sequences end to end, for the compiled pricing
+    offsets: np.ndarray  # (vehicles + 1,): where each vehicle's sequence starts in ``flat``
 
 
 def plan_state(problem: Problem, matrices: TravelMatrices, routes: Sequence[PlannedRoute]) -> PlanState:
@@ -77,7 +75,11 @@ def plan_state(problem: Problem, matrices: TravelMatrices, routes: Sequence[Plan
     sequences = sequences_of(problem, vehicles, routes)
     book = RuleBook(problem, matrices, vehicles, assignment_cost=assignment_costs(problem, None, None).total())
     timings = tuple(book.times(sequences))
-    return PlanState(problem, vehicles, book, tuple(np.asarray(s, dtype=np.int64) for s in sequences), timings, matrices)
+    arrays = tuple(np.asarray(s, dtype=np.int64) for s in sequences)
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([a.size for a in arrays])
+    flat = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+    return PlanState(problem, vehicles, book, arrays, timings, matrices, flat.astype(np.int64), offsets)
 
 
 def recommend(
@@ -92,12 +94,18 @@ def recommend(
     candidates: list[InsertionCandidate] = []
     if not travel.unroutable and eligible.any():
         packed, u = _with_new_order(state, new, travel, eligible, inside_territory)
-        for v, seq in enumerate(state.sequences):
-            if not packed[8][u, v]:
-                continue
-            best = _best_in_route(state, packed, u, v, seq, new)
-            if best is not None:
-                candidates.append(best)
+        nv = vehicles.count
+        pos, cost, broken = np.empty(nv, dtype=np.int64), np.empty(nv), np.empty(nv, dtype=np.int64)
+        arrival, start = np.empty(nv), np.empty(nv)
+        rules.best_insertions(packed, state.flat, state.offsets, u, pos, cost, broken, arrival, start)
+        before_broken = np.asarray([t.broken for t in state.timings])
+        before_cost = np.asarray([t.cost_scaled for t in state.timings])
+        found = np.flatnonzero(pos >= 0)
+        # Clean first (no rule broken that was not before), then by the added cost.
+        order = found[np.lexsort(((cost - before_cost)[found], (broken > before_broken)[found]))]
+        for v in order[: max(max_candidates, 0)]:
+            candidates.append(_candidate(state, packed, u, int(v), int(pos[v]), float(cost[v]), int(broken[v]),
+                                         int(arrival[v]), int(start[v]), new))
     candidates.sort(key=lambda c: (len(c.broken_order_ids) > 0, c.added_cost))
     if candidates:
         return candidates[:max_candidates], None
@@ -181,62 +189,55 @@ def _why_not(state: PlanState, new: Order, travel: NewTravel, inside_territory) 
     return reasons.get(0, (UnassignedReason.NOT_SERVED_FOR_COST, -1))[0]
 
 
-def _best_in_route(state: PlanState, packed: tuple, u: int, v: int, seq: np.ndarray, new: Order) -> InsertionCandidate | None:
-    """The cheapest position of ``new`` (local id ``u``) in vehicle ``v``'s route: one that
-    keeps every rule if any does, else the one that breaks the fewest."""
+def _candidate(state: PlanState, packed: tuple, u: int, v: int, p: int, cost_scaled: float, broken: int,
+               arrival_s: int, start_s: int, new: Order) -> InsertionCandidate:
+    """The candidate of inserting ``new`` (local id ``u``) at position ``p`` of vehicle ``v``:
+    which visits it pushes late or out of their windows, and its travel."""
     problem, vehicles = state.problem, state.vehicles
+    seq = state.sequences[v]
     m = seq.size
-    costs, broken = np.empty(m + 1), np.empty(m + 1, dtype=np.int64)
-    rules.insertion_prices(packed, v, seq, m, u, costs, broken)
     before = state.timings[v]
-    # The new order's own window or the shift must hold at the position; other broken rules
-    # are reported as the visits they push out.
-    scratch = np.empty(m + 1), np.empty(m + 1), np.empty(0)
-    order_key = np.lexsort((costs, broken))
-    for p in order_key[:1]:
-        with_u = np.insert(seq, p, u)
-        arrivals, starts, _ = scratch
-        rules.violations(packed, v, with_u, m + 1, *scratch)
-        _, _, depart, end = rules.schedule(packed, v, with_u, m + 1, *scratch)
-        start_new = int(starts[p])
-        win_lo, win_hi = packed[2], packed[3]
-        own_ok = bool(np.any((win_lo[u] <= start_new) & (start_new <= win_hi[u])))
-        if not own_ok or start_new + new.service_duration_s > vehicles.shift_end_s[v]:
-            return None
-        ids = [problem.orders[i].id for i in seq]
-        after_starts = np.delete(starts[: m + 1], p)
-        late_before = set(before.late_windows)
-        broken_ids = []
-        newly_late = []
-        for k, i in enumerate(seq):
-            s_after = int(after_starts[k])
-            if k not in late_before and not np.any((win_lo[i] <= s_after) & (s_after <= win_hi[i])):
-                broken_ids.append(ids[k])
-            order = problem.orders[i]
-            if (order.sla_mode is SlaMode.SOFT and order.sla_deadline_s is not None
-                    and before.service_starts_s[k] <= order.sla_deadline_s < s_after):
-                newly_late.append(ids[k])
-        if broken[p] > before.broken and not broken_ids:
-            broken_ids = [new.id]
-        engineer = problem.engineers[vehicles.engineer[v]]
-        prev_loc = int(vehicles.start_loc[v]) if p == 0 else int(seq[p - 1])
-        next_loc = int(vehicles.end_loc[v]) if p == m else int(seq[p])
-        tr = lambda i, j: rules.travel_s(packed[25], packed[29], packed[30], float(vehicles.speed_factor[v]), i, j)  # noqa: E731
-        dm = lambda i, j: rules.distance_m(packed[26], packed[31], packed[32], i, j)  # noqa: E731
-        x = packed[0][u]
-        added_travel = tr(prev_loc, x) + tr(x, next_loc) - (tr(prev_loc, next_loc) if m else 0.0)
-        added_dist = dm(prev_loc, x) + dm(x, next_loc) - (dm(prev_loc, next_loc) if m else 0.0)
-        return InsertionCandidate(
-            engineer_id=engineer.id,
-            shift_index=int(vehicles.shift[v]),
-            position=int(p),
-            arrival_s=int(arrivals[p]),
-            start_s=start_new,
-            added_travel_s=int(added_travel),
-            added_distance_m=int(added_dist),
-            sla_slack_s=None if new.sla_deadline_s is None else int(new.sla_deadline_s - start_new),
-            newly_late_order_ids=tuple(newly_late),
-            broken_order_ids=tuple(broken_ids),
-            added_cost=float((costs[p] - before.cost_scaled) / COST_SCALE),
-        )
-    return None
+    with_u = np.insert(seq, p, u)
+    starts = np.empty(m + 1)
+    rules.schedule(packed, v, with_u, m + 1, np.empty(m + 1), starts, np.empty(0))
+    win_lo, win_hi = packed[2], packed[3]
+    after_starts = np.delete(starts, p)
+    late_before = set(before.late_windows)
+    ids = [problem.orders[i].id for i in seq]
+    broken_ids, newly_late = [], []
+    for k, i in enumerate(seq):
+        s_after = float(after_starts[k])
+        if k not in late_before and not np.any((win_lo[i] <= s_after) & (s_after <= win_hi[i])):
+            broken_ids.append(ids[k])
+        order = problem.orders[i]
+        if (order.sla_mode is SlaMode.SOFT and order.sla_deadline_s is not None
+                and before.service_starts_s[k] <= order.sla_deadline_s < s_after):
+            newly_late.append(ids[k])
+    if broken > before.broken and not broken_ids:
+        broken_ids = [new.id]  # the route as a whole: its shift, working time or a break
+    prev_loc = int(vehicles.start_loc[v]) if p == 0 else int(seq[p - 1])
+    next_loc = int(vehicles.end_loc[v]) if p == m else int(seq[p])
+    speed = float(vehicles.speed_factor[v])
+    x = int(packed[0][u])
+
+    def tr(i: int, j: int) -> float:
+        return rules.travel_s(packed[25], packed[29], packed[30], speed, i, j)
+
+    def dm(i: int, j: int) -> float:
+        return rules.distance_m(packed[26], packed[31], packed[32], i, j)
+
+    added_travel = tr(prev_loc, x) + tr(x, next_loc) - (tr(prev_loc, next_loc) if m else 0.0)
+    added_dist = dm(prev_loc, x) + dm(x, next_loc) - (dm(prev_loc, next_loc) if m else 0.0)
+    return InsertionCandidate(
+        engineer_id=problem.engineers[vehicles.engineer[v]].id,
+        shift_index=int(vehicles.shift[v]),
+        position=p,
+        arrival_s=arrival_s,
+        start_s=start_s,
+        added_travel_s=int(added_travel),
+        added_distance_m=int(added_dist),
+        sla_slack_s=None if new.sla_deadline_s is None else int(new.sla_deadline_s - start_s),
+        newly_late_order_ids=tuple(newly_late),
+        broken_order_ids=tuple(broken_ids),
+        added_cost=float((cost_scaled - before.cost_scaled) / COST_SCALE),
+    )

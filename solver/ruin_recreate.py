@@ -53,7 +53,9 @@ def _dd(inst, i, j):
 @njit(cache=True, nogil=True)
 def update_route(inst, st, r):
     """Recomputes route ``r``'s screening bounds (earliest departures ``dep`` without breaks,
-    latest starts ``lat``), load, length, and its cost by the rule book."""
+    latest starts ``lat``), load, length, and its price by the rule book: the arcs and
+    assignment costs on the way, and ``rules.route_cost`` for routes whose price depends on
+    their schedule (``rich``: breaks, working time, soft deadlines)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
      speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
      xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
@@ -67,15 +69,21 @@ def update_route(inst, st, r):
     prev_loc = vstart[r]
     ld = 0.0
     length = 0
+    cost = 0.0
     while node != e:
         lu = loc[node]
         t = rules.window_start(wlo, whi, node, t + _tt(inst, speed[r], prev_loc, lu)) + service[node]
+        cost += rules.arc_cost(inst, r, prev_loc, lu) + pref[node, r]
         dep[node] = t
         ld += demand[node]
         length += 1
         prev_loc = lu
         node = nxt[node]
-    dep[e] = t + (_tt(inst, speed[r], prev_loc, vend[r]) if length > 0 else 0.0)
+    if length > 0:
+        cost += rules.arc_cost(inst, r, prev_loc, vend[r])
+        dep[e] = t + _tt(inst, speed[r], prev_loc, vend[r])
+    else:
+        dep[e] = t
     lat[e] = shi[r]
     node = prv[e]
     next_loc = vend[r]
@@ -87,13 +95,10 @@ def update_route(inst, st, r):
         node = prv[node]
     load[r] = ld
     rlen[r] = length
-    if length == 0:
-        rcost[r] = 0.0
-        return
-    nodes = np.empty(length, dtype=np.int64)
-    _route_nodes(st, n, r, nodes)
-    buf = np.empty(length)
-    viol, cost = rules.route_cost(inst, r, nodes, length, buf, np.empty(length), np.empty(0))
+    if length > 0 and rich[r]:
+        nodes = np.empty(length, dtype=np.int64)
+        _route_nodes(st, n, r, nodes)
+        cost = rules.route_cost(inst, r, nodes, length, np.empty(length), np.empty(length), np.empty(0))[1]
     rcost[r] = cost
 
 

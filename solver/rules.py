@@ -381,6 +381,14 @@ def violations(inst, r, nodes, m, arrivals, starts, bstart):
 
 
 @njit(cache=True, nogil=True)
+def arc_cost(inst, r, i, j):
+    """Vehicle ``r`` driving from location ``i`` to ``j``: seconds × cost per driven second
+    + metres × cost per metre (scaled units)."""
+    return (inst[16][r] * travel_s(inst[25], inst[29], inst[30], inst[15][r], i, j)
+            + inst[17][r] * distance_m(inst[26], inst[31], inst[32], i, j))
+
+
+@njit(cache=True, nogil=True)
 def travel_cost(inst, r, nodes, m):
     """(arc cost, driven seconds, metres) of vehicle ``r`` visiting ``nodes[:m]``."""
     loc, vstart, vend, speed, a, b, dur, dist = inst[0], inst[10], inst[11], inst[15], inst[16], inst[17], inst[25], inst[26]
@@ -390,12 +398,14 @@ def travel_cost(inst, r, nodes, m):
     prev = vstart[r]
     secs = 0.0
     metres = 0.0
+    cost = 0.0
     for k in range(m + 1):
         nxt = vend[r] if k == m else loc[nodes[k]]
         secs += travel_s(dur, xto_s, xfrom_s, speed[r], prev, nxt)
         metres += distance_m(dist, xto_m, xfrom_m, prev, nxt)
+        cost += arc_cost(inst, r, prev, nxt)
         prev = nxt
-    return a[r] * secs + b[r] * metres, secs, metres
+    return cost, secs, metres
 
 
 @njit(cache=True, nogil=True)
@@ -475,17 +485,46 @@ BIG = 1e15  # penalty of a mandatory order left out: above any plan's cost
 
 
 @njit(cache=True, nogil=True)
-def insertion_prices(inst, r, nodes, m, u, costs, broken):
-    """Vehicle ``r`` visiting ``nodes[:m]`` with ``u`` inserted at each position p (0..m):
-    ``costs[p]`` the route's price with it, ``broken[p]`` its broken rules (as ``violations``)."""
-    with_u = np.empty(m + 1, dtype=np.int64)
-    arrivals = np.empty(m + 1)
-    starts = np.empty(m + 1)
-    for p in range(m + 1):
-        for k in range(p):
-            with_u[k] = nodes[k]
-        with_u[p] = u
-        for k in range(p, m):
-            with_u[k + 1] = nodes[k]
-        broken[p] = violations(inst, r, with_u, m + 1, arrivals, starts, np.empty(0))
-        costs[p] = route_cost(inst, r, with_u, m + 1, arrivals, starts, np.empty(0))[1]
+def best_insertions(inst, flat, offsets, u, pos, cost, broken, arrival, start):
+    """For each vehicle ``r`` (its route ``flat[offsets[r]:offsets[r + 1]]``) that may serve
+    ``u``: the position where inserting ``u`` breaks the fewest rules and then costs least,
+    among those where ``u`` itself starts inside a window and ends within the shift. Fills
+    ``pos`` (-1: none), ``cost`` (the route's price with ``u``), ``broken``, and ``u``'s
+    ``arrival`` and ``start`` there."""
+    allowed, service, wlo, whi, shi = inst[8], inst[1], inst[2], inst[3], inst[13]
+    nv = offsets.shape[0] - 1
+    longest = 0
+    for r in range(nv):
+        longest = max(longest, offsets[r + 1] - offsets[r])
+    with_u = np.empty(longest + 1, dtype=np.int64)
+    arr = np.empty(longest + 1)
+    sts = np.empty(longest + 1)
+    nob = np.empty(0)
+    for r in range(nv):
+        pos[r] = -1
+        if not allowed[u, r]:
+            continue
+        lo = offsets[r]
+        m = offsets[r + 1] - lo
+        for p in range(m + 1):
+            for k in range(p):
+                with_u[k] = flat[lo + k]
+            with_u[p] = u
+            for k in range(p, m):
+                with_u[k + 1] = flat[lo + k]
+            viol = violations(inst, r, with_u, m + 1, arr, sts, nob)
+            s_u = sts[p]
+            inside = False
+            for w in range(wlo.shape[1]):
+                if wlo[u, w] <= s_u <= whi[u, w]:
+                    inside = True
+            if not inside or s_u + service[u] > shi[r]:
+                continue
+            c = route_cost(inst, r, with_u, m + 1, arr, sts, nob)[1]
+            if pos[r] < 0 or viol < broken[r] or (viol == broken[r] and c < cost[r]):
+                pos[r] = p
+                cost[r] = c
+                broken[r] = viol
+                # route_cost re-ran the schedule: arr/sts hold this position's times.
+                arrival[r] = arr[p]
+                start[r] = sts[p]
