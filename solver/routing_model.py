@@ -525,9 +525,9 @@ class RoutingModel:
         state["start_streamed"] = state["start_streamed"] and start_sequences is not None
         if initial is not None and time.perf_counter() - started >= read_budget_s:
             # The check ran out of time: its assignment may be partial. OR-Tools' own first
-            # plan is the safer start (it was measured to find one within a second at 200 orders).
+            # plan is the safer start (it was measured to find one within a second at 200 orders);
+            # the start plan stays the answer if OR-Tools finds none.
             initial = None
-            start_sequences = None
 
         remaining_s = max(0.001, time_limit_s - (time.perf_counter() - started))
         params.time_limit.FromMilliseconds(max(1, int(remaining_s * 1000)))
@@ -539,9 +539,12 @@ class RoutingModel:
                 assignment = routing.SolveWithParameters(run_params)
             search_s = time.perf_counter() - origin
             status = self._status(routing.status(), assignment, state["stopped"], state["count"])
-            if assignment is None and start_sequences is not None:
+            nothing = assignment is None or (status is SolveStatus.TIME_LIMIT and state["count"] <= 1
+                                             and not any(self._read(assignment, status, None, 0, 0.0).sequences))
+            if nothing and start_sequences is not None:
                 # OR-Tools had too little time left to hand the start plan back (seen at a few
-                # ms): the plan it accepted stands (the rule book times and prices it).
+                # ms), or only its trivial "nothing performed" plan: the start plan it accepted
+                # stands (the rule book times and prices it).
                 status = SolveStatus.CANCELLED if state["stopped"] else SolveStatus.TIME_LIMIT
                 return Solution([list(s) for s in start_sequences], status, -1, state["first"],
                                 max(1, state["count"]), search_s)

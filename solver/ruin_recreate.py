@@ -41,16 +41,6 @@ INSERT_NEIGHBOURS = 40  # an order is tried in the routes of its nearest orders 
 
 
 @njit(cache=True, nogil=True)
-def _tt(inst, speed, i, j):
-    return rules.travel_s(inst[25], inst[29], inst[30], speed, i, j)
-
-
-@njit(cache=True, nogil=True)
-def _dd(inst, i, j):
-    return rules.distance_m(inst[26], inst[31], inst[32], i, j)
-
-
-@njit(cache=True, nogil=True)
 def update_route(inst, st, r):
     """Recomputes route ``r``'s screening bounds (earliest departures ``dep`` without breaks,
     latest starts ``lat``), load, length, and its price by the rule book: the arcs and
@@ -72,16 +62,16 @@ def update_route(inst, st, r):
     cost = 0.0
     while node != e:
         lu = loc[node]
-        t = rules.window_start(wlo, whi, node, t + _tt(inst, speed[r], prev_loc, lu)) + service[node]
-        cost += rules.arc_cost(inst, r, prev_loc, lu) + pref[node, r]
+        t = rules.window_start(wlo, whi, node, t + rules.travel_s(dur, xto_s, xfrom_s, speed[r], prev_loc, lu)) + service[node]
+        cost += rules.arc_cost(a[r], b[r], speed[r], dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, prev_loc, lu) + pref[node, r]
         dep[node] = t
         ld += demand[node]
         length += 1
         prev_loc = lu
         node = nxt[node]
     if length > 0:
-        cost += rules.arc_cost(inst, r, prev_loc, vend[r])
-        dep[e] = t + _tt(inst, speed[r], prev_loc, vend[r])
+        cost += rules.arc_cost(a[r], b[r], speed[r], dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, prev_loc, vend[r])
+        dep[e] = t + rules.travel_s(dur, xto_s, xfrom_s, speed[r], prev_loc, vend[r])
     else:
         dep[e] = t
     lat[e] = shi[r]
@@ -89,17 +79,24 @@ def update_route(inst, st, r):
     next_loc = vend[r]
     while node != s:
         lu = loc[node]
-        tt = _tt(inst, speed[r], lu, next_loc)
+        tt = rules.travel_s(dur, xto_s, xfrom_s, speed[r], lu, next_loc)
         lat[node] = rules.window_latest(wlo, whi, node, lat[nxt[node]] - tt - service[node])
         next_loc = lu
         node = prv[node]
     load[r] = ld
     rlen[r] = length
     if length > 0 and rich[r]:
-        nodes = np.empty(length, dtype=np.int64)
-        _route_nodes(st, n, r, nodes)
-        cost = rules.route_cost(inst, r, nodes, length, np.empty(length), np.empty(length), np.empty(0))[1]
+        cost = _rich_cost(inst, st, r, length)
     rcost[r] = cost
+
+
+@njit(cache=True, nogil=True)
+def _rich_cost(inst, st, r, length):
+    """``rules.route_cost`` of route ``r`` (kept out of ``update_route``: allocations there
+    slowed its plain path by half, measured on R1_10_1)."""
+    nodes = np.empty(length, dtype=np.int64)
+    _route_nodes(st, inst[0].shape[0], r, nodes)
+    return rules.route_cost(inst, r, nodes, length, np.empty(length), np.empty(length), np.empty(0))[1]
 
 
 @njit(cache=True, nogil=True)
@@ -107,6 +104,16 @@ def exact_ok(inst, st, r, ins_u, ins_after, buf):
     """The rule book's check of route ``r`` with ``ins_u`` inserted after node ``ins_after``."""
     m = _with_insert(inst, st, r, ins_u, ins_after, buf)
     return rules.violations(inst, r, buf, m, np.empty(m), np.empty(m), np.empty(0)) == 0
+
+
+@njit(cache=True, nogil=True)
+def _rich_delta(inst, st, r, u, p, buf):
+    """The rule book's price of route ``r`` with ``u`` after node ``p``, minus its price now
+    (inf when the route would break a rule). Apart from ``_best_in_route``: allocations in
+    a function slow its plain path."""
+    m = _with_insert(inst, st, r, u, p, buf)
+    viol, c = rules.route_cost(inst, r, buf, m, np.empty(m), np.empty(m), np.empty(0))
+    return INF if viol else c - st[7][r]
 
 
 @njit(cache=True, nogil=True)
@@ -148,35 +155,31 @@ def _best_in_route(inst, st, u, r, best, buf):
     sp = speed[r]
     empty = rlen[r] == 0
     exact_price = rich[r]
-    if exact_price:
-        # The price of the whole route with u in it, minus the route's: lateness and working
-        # time that the insertion causes further down the route are in it, exactly.
-        sb1 = np.empty(buf.shape[0])
-        sb2 = np.empty(buf.shape[0])
     p = s
     lp = vstart[r]
     while True:
         q = nxt[p]
         lq = vend[r] if q == e else loc[q]
-        tt_pu = _tt(inst, sp, lp, lu)
+        tt_pu = rules.travel_s(dur, xto_s, xfrom_s, sp, lp, lu)
         start = rules.window_start(wlo, whi, u, dep[p] + tt_pu)
         if start == INF:
             break  # departures only grow along the route: later positions cannot do better
-        tt_uq = _tt(inst, sp, lu, lq)
+        tt_uq = rules.travel_s(dur, xto_s, xfrom_s, sp, lu, lq)
         if start + service[u] + tt_uq <= lat[q]:
-            delta = a[r] * (tt_pu + tt_uq) + b[r] * (_dd(inst, lp, lu) + _dd(inst, lu, lq)) + pref[u, r]
+            delta = a[r] * (tt_pu + tt_uq) + b[r] * (rules.distance_m(dist, xto_m, xfrom_m, lp, lu) + rules.distance_m(dist, xto_m, xfrom_m, lu, lq)) + pref[u, r]
             if not empty:
-                delta -= a[r] * _tt(inst, sp, lp, lq) + b[r] * _dd(inst, lp, lq)
+                delta -= a[r] * rules.travel_s(dur, xto_s, xfrom_s, sp, lp, lq) + b[r] * rules.distance_m(dist, xto_m, xfrom_m, lp, lq)
             if late[u] > 0.0 and start > sla[u]:
                 delta += late[u] * (start - sla[u])
             # ``delta`` (the arcs and u's own lateness) screens positions: what the insertion
             # adds later in the route only raises the price.
             if delta < best and np.random.random() >= BLINK:
                 if exact_price:
-                    m = _with_insert(inst, st, r, u, p, buf)
-                    viol, c = rules.route_cost(inst, r, buf, m, sb1, sb2, np.empty(0))
-                    if viol == 0 and c - rcost[r] < best:
-                        best = c - rcost[r]
+                    # The price of the whole route with u in it, minus the route's: lateness
+                    # and working time the insertion causes further down the route are in it.
+                    c = _rich_delta(inst, st, r, u, p, buf)
+                    if c < best:
+                        best = c
                         found = p
                 elif not exact[r] or exact_ok(inst, st, r, u, p, buf):
                     best = delta
