@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver import rules
 from solver import ruin_recreate as kernel
+from solver import rules
 from solver.construction import Instance
 
 NEIGHBOURS = 50  # nearest orders kept per order (ruin adjacency and insertion routes)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -419,7 +420,7 @@ class RoutingModel:
         ctx = self.problem.replan
         coef = int(round(COST_SCALE * ctx.arrival_shift_cost_per_hour / 3600.0)) if ctx else 0
         moved = [(node_of[i], t) for i, t in replan.previous_start_s.items() if i in node_of]
-        if coef <= 0 or not moved:
+        if ctx is None or coef <= 0 or not moved:
             return 0
         # OR-Tools keeps one soft upper bound per cumul, and the SLA uses the time dimension's:
         # a mirror dimension, equal on these visits, carries the "too late" side.
@@ -470,7 +471,7 @@ class RoutingModel:
             params.solution_limit = opts.solution_limit
         routing.solver().ReSeed(opts.random_seed)
 
-        state = {"first": first_solution_s, "count": 0, "stopped": False, "sent": -1.0, "best": None,
+        state: dict[str, Any] = {"first": first_solution_s, "count": 0, "stopped": False, "sent": -1.0, "best": None,
                  "partner": False, "start_streamed": start_streamed}
         if start_streamed:
             state["sent"] = started - origin

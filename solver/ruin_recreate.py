@@ -470,7 +470,7 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
 @njit(cache=True, nogil=True)
 def _not_in(removed, k, u):
     """True when ``u`` is not among the first ``k`` removed orders."""
-    for i in range(k):
+    for i in range(k):  # noqa: SIM110  (a plain loop: numba compiles it to a tight scan)
         if removed[i] == u:
             return False
     return True

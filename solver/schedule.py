@@ -87,7 +87,7 @@ class RuleBook:
         m = len(seq)
         scratch = np.empty(m), np.empty(m), np.empty(self.nbreaks[v])
         while seq and rules.violations(self.packed, v, np.asarray(seq, dtype=np.int64), len(seq), *scratch):
-            best = None
+            best: tuple[tuple[int, float], int] | None = None
             for k in range(len(seq)):
                 rest = np.asarray(seq[:k] + seq[k + 1:], dtype=np.int64)
                 broken = rules.violations(self.packed, v, rest, rest.size, *scratch)
@@ -95,6 +95,7 @@ class RuleBook:
                 key = (broken, cost)
                 if best is None or key < best[0]:
                     best = (key, k)
+            assert best is not None  # seq is not empty
             seq.pop(best[1])
         return seq
 

@@ -80,12 +80,16 @@ def search(
                 on_sequences([list(s) for s in sequences], -1, first_s)
                 streamed = True
         if kernel and not stop.cancelled():
-            def kernel_best(seqs: list[list[int]], _elapsed_s: float) -> None:
-                on_sequences(seqs, -1, time.perf_counter() - started)
+            kernel_best = None
+            if on_sequences is not None:
+                report = on_sequences
+
+                def kernel_best(seqs: list[list[int]], _elapsed_s: float) -> None:
+                    report(seqs, -1, time.perf_counter() - started)
 
             result = improve.improve(inst, sequences, budget_s=max(0.0, config.improve_share * stop.left_s()),
                                      should_stop=should_stop, seed=problem.options.random_seed,
-                                     on_sequences=kernel_best if on_sequences is not None else None,
+                                     on_sequences=kernel_best,
                                      interval_s=interval_s)
             if large and on_sequences is not None:
                 on_sequences([list(s) for s in result.sequences], -1, time.perf_counter() - started)
@@ -101,6 +105,7 @@ def search(
         return decompose.rounds(problem, matrices, vehicles, allowed, served, assignment_cost, sequences,
                                 stop.deadline, started, first_s, should_stop=should_stop, on_solution=on_solution,
                                 on_sequences=on_sequences, config=config)
+    assert model is not None  # built above whenever the problem is not decomposed
     solution = model.search(max(0.01, stop.left_s()), should_stop=should_stop, on_solution=on_solution,
                             on_sequences=on_sequences, sequences_interval_s=interval_s, starts=starts,
                             start_streamed=streamed, first_solution_s=first_s, origin_s=started, config=config)
