@@ -446,6 +446,7 @@ class RoutingModel:
         start_streamed: bool = False,
         first_solution_s: float | None = None,
         origin_s: float | None = None,
+        read_budget_s: float | None = None,
         config: SearchConfig | None = None,
     ) -> Solution:
         """OR-Tools' search for at most ``time_limit_s``, timed from this call.
@@ -455,7 +456,8 @@ class RoutingModel:
         solution (which ignores the time limit at scale: ``solver.search`` gives it a start).
         ``start_streamed``: the start plan was already sent to ``on_sequences`` (its first
         OR-Tools solution is then not sent again). ``origin_s`` (a ``time.perf_counter()``
-        value, default: this call) is what reported times count from.
+        value, default: this call) is what reported times count from. ``read_budget_s``: time
+        OR-Tools may take to check a start plan (default: a fifth of the limit, 0.1-2 s).
 
         ``on_solution(objective, elapsed_s)`` sees every solution; ``on_sequences(sequences,
         objective, elapsed_s)`` sees the order sequences of the first solution and then of the
@@ -504,7 +506,8 @@ class RoutingModel:
         # Reading a start plan runs OR-Tools' own check of it under the closing parameters' time
         # limit; with breaks on asymmetric (road) matrices that check was seen to use all of it.
         # Bound it; the search proper gets the rest (set again below).
-        read_budget_s = max(0.1, min(2.0, 0.2 * time_limit_s))
+        if read_budget_s is None:
+            read_budget_s = max(0.1, min(2.0, 0.2 * time_limit_s))
         params.time_limit.FromMilliseconds(max(1, int(read_budget_s * 1000)))
         routing.CloseModelWithParameters(params)  # before reading routes, with our parameters
         node_of = {int(i): node for node, i in enumerate(self.served)}
@@ -523,6 +526,11 @@ class RoutingModel:
                 break
             initial = read(candidate)
             start_sequences = candidate if initial is not None else None
+        if start_sequences is None and starts:
+            # OR-Tools' check refused every start, or ran out of its time on them: the first
+            # (the kernel's or the construction's, feasible by the rule book) remains the answer
+            # if OR-Tools finds nothing of its own.
+            start_sequences = starts[0]
         state["start_streamed"] = state["start_streamed"] and start_sequences is not None
         if initial is not None and time.perf_counter() - started >= read_budget_s:
             # The check ran out of time: its assignment may be partial. OR-Tools' own first

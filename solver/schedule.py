@@ -77,6 +77,21 @@ class RuleBook:
     def times(self, sequences: Sequence[Sequence[int]]) -> list[Timing]:
         return [self.time(v, seq) for v, seq in enumerate(sequences)]
 
+    def objective(self, sequences: Sequence[Sequence[int]], orders: Sequence[int]) -> float:
+        """Scaled price of a plan of ``orders``: its routes, the penalties of those it leaves
+        out (mandatory ones: ``rules.BIG``), and ``rules.BIG`` per route breaking a rule."""
+        total = 0.0
+        for v, seq in enumerate(sequences):
+            nodes = np.asarray(seq, dtype=np.int64)
+            m = nodes.size
+            scratch = np.empty(m), np.empty(m), np.empty(0)
+            if rules.violations(self.packed, v, nodes, m, *scratch):
+                total += rules.BIG
+            total += rules.route_cost(self.packed, v, nodes, m, *scratch)[1]
+        routed = {i for seq in sequences for i in seq}
+        pen = self.packed[7]
+        return total + float(sum(pen[i] for i in orders if int(i) not in routed))
+
     def repair(self, v: int, seq: Sequence[int]) -> list[int]:
         """``seq`` without the fewest visits whose removal makes the route keep every rule
         (the visit whose removal breaks the fewest rules, then costs least, first). A plan
