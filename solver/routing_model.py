@@ -58,11 +58,8 @@ class Solution:
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """The search levers, kept in one place so that benchmarks can compare them.
-
-    ``neighbors_ratio``/``min_neighbors`` cut OR-Tools' local-search neighbourhoods to the
-    nearest nodes (full neighbourhoods cost O(n^2) per move at 1000+ orders).
-    """
+    """The search levers, kept in one place so that benchmarks can compare them; the time
+    shares are one policy for both search paths (``solver.search``)."""
 
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"  # for CONSUME_ALL_TIME; RETURN_FAST: greedy descent
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"  # only when no start could be read
@@ -79,9 +76,6 @@ class SearchConfig:
     # the rule book), so days with breaks or soft SLAs need no smaller one; the decomposition
     # uses the same shares.
     improve_share: float = 0.85
-    neighbors_ratio: float = 1.0
-    min_neighbors: int = 1
-    neighbors_from: int = 10**9  # orders from which the neighbour cut applies
     gls_lambda: float = 0.1
     # A second search in a forked process, from the same start with another metaheuristic
     # (tabu search: it wins where GLS stalls, e.g. R101, R105 at 1 s; simulated annealing did not);
@@ -112,9 +106,6 @@ class SearchConfig:
         ops = params.local_search_operators
         for name in self.idle_operators:
             setattr(ops, name, _BOOL_FALSE)
-        if n_orders >= self.neighbors_from:
-            params.ls_operator_neighbors_ratio = self.neighbors_ratio
-            params.ls_operator_min_neighbors = self.min_neighbors
         return params
 
 

@@ -8,7 +8,7 @@ everywhere, and its evaluation reports the same times, KPIs and objective.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,7 +77,7 @@ class RuleBook:
     def times(self, sequences: Sequence[Sequence[int]]) -> list[Timing]:
         return [self.time(v, seq) for v, seq in enumerate(sequences)]
 
-    def objective(self, sequences: Sequence[Sequence[int]], orders: Sequence[int]) -> float:
+    def objective(self, sequences: Sequence[Sequence[int]], orders: Iterable[int]) -> float:
         """Scaled price of a plan of ``orders``: its routes, the penalties of those it leaves
         out (mandatory ones: ``rules.BIG``), and ``rules.BIG`` per route breaking a rule."""
         total = 0.0
