@@ -214,9 +214,10 @@ def _unlink(st, u):
 
 
 @njit(cache=True, nogil=True)
-def insert(inst, st, u, stamp, cstamp, tick, buf):
-    """Inserts ``u`` at its cheapest position (routes of its neighbours first, then all);
-    leaves it out when that costs more than its penalty. Returns the route (-1: left out)."""
+def insert(inst, st, u, stamp, cstamp, tick, buf, anywhere):
+    """Inserts ``u`` at its cheapest position (routes of its neighbours first, then, with
+    ``anywhere``, every route); leaves it out when that costs more than its penalty. Returns the
+    route (-1: left out)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
      speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
      xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
@@ -245,7 +246,7 @@ def insert(inst, st, u, stamp, cstamp, tick, buf):
             if p >= 0:
                 best_r = r
                 best_p = p
-    if best_r < 0:
+    if best_r < 0 and anywhere:
         for r in range(nv):
             if stamp[r] != tick and rlen[r] > 0:
                 stamp[r] = tick
@@ -443,7 +444,10 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
         order = np.argsort(keys[:k])
         for i in range(k):
             tick += 1
-            r = insert(inst, st, removed[order[i]], stamp, cstamp, tick, buf)
+            # Orders taken out by this step's ruin may go anywhere; orders left out of the plan
+            # before it are tried near their neighbours only (trying every route for each made
+            # steps on over-subscribed days cost O(routes)).
+            r = insert(inst, st, removed[order[i]], stamp, cstamp, tick, buf, order[i] < n_ruined)
             if r >= 0:
                 dirty[r] = step
         new = total_cost(inst, st)
