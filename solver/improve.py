@@ -13,10 +13,10 @@ plan against the full model (``RoutingModel.search``), so this module may only p
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
