@@ -209,7 +209,7 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
     """
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
      speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
-    xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
+    xto_s, xfrom_s = xtra[0], xtra[1]
     sp = speed[r]
     t0 = slo[r]
     b0i = bofs[r]
