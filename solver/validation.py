@@ -287,3 +287,57 @@ def _check_horizon(c: _Collector, problem: Problem) -> None:
         "engineers",
         f"shifts must span at most {L.MAX_HORIZON_S // 86400} days from the earliest start to the latest end, span {horizon_s / 86400:.1f} days",
     )
+
+
+def replan_violations(problem: Problem) -> list[Violation]:
+    """Ranges and consistency of the re-planning state (``solver.replan.check`` resolves its
+    references): each engineer's state once, times in range and inside that engineer's shifts
+    (an order in progress started at most ``MAX_DURATION_S`` before the first shift), previous
+    routes once per shift, and each order in at most one previous route."""
+    ctx = problem.replan
+    if ctx is None:
+        return []
+    c = _Collector()
+    _check_time(c, "replan.freeze_before_time", ctx.freeze_before_s)
+    engineers = {e.id: e for e in problem.engineers}
+    ends = [s.end_s for e in problem.engineers for s in e.shifts]
+    latest_end = max(ends) if ends else 0
+    seen: dict[str, int] = {}
+    for k, state in enumerate(ctx.engineer_states):
+        p = f"replan.engineer_states[{k}]"
+        if state.engineer_id in seen:
+            c.add(f"{p}.engineer_id", f"engineer '{_short(state.engineer_id)}' already has a state at replan.engineer_states[{seen[state.engineer_id]}]")
+        else:
+            seen[state.engineer_id] = k
+        start = state.in_progress_start_s
+        if start is None:
+            continue
+        field = f"{p}.in_progress_start_time"
+        if not _check_time(c, field, start):
+            continue
+        if not state.in_progress_order_id:
+            c.add(field, "is only allowed with in_progress_order_id")
+            continue
+        engineer = engineers.get(state.engineer_id)
+        if engineer is None or not engineer.shifts:
+            continue
+        first, last = engineer.shifts[0].start_s, engineer.shifts[-1].end_s
+        if not first - L.MAX_DURATION_S <= start <= last:
+            c.add(field, f"must lie between 7 days before the engineer's first shift and the end of the last shift, got {start} s")
+        elif latest_end - start > L.MAX_HORIZON_S:  # the first shift is stretched back to it
+            c.add(field, f"stretches the plan past {L.MAX_HORIZON_S // 86400} days from this start to the latest shift end")
+    routes: dict[tuple[str, int], int] = {}
+    listed: dict[str, int] = {}
+    for k, route in enumerate(ctx.previous_routes):
+        p = f"replan.previous_routes[{k}]"
+        key = (route.engineer_id, route.shift_index)
+        if key in routes:
+            c.add(f"{p}.shift_index", f"repeats the route of replan.previous_routes[{routes[key]}] (same engineer and shift)")
+        else:
+            routes[key] = k
+        for j, oid in enumerate(route.order_ids):
+            if oid in listed:
+                c.add(f"{p}.order_ids[{j}]", f"order '{_short(oid)}' is already in replan.previous_routes[{listed[oid]}]")
+            else:
+                listed[oid] = k
+    return c.violations
