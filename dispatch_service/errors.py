@@ -34,7 +34,7 @@ def status_for(exc: BaseException, request_id: str) -> grpc.Status:
         code, message = grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc) or "the solve queue is full; retry later"
         trailers = (("retry-after-ms", RETRY_AFTER_MS),)
     elif isinstance(exc, WorkerOverrun):
-        code = grpc.StatusCode.RESOURCE_EXHAUSTED if exc.kind == "memory" else grpc.StatusCode.DEADLINE_EXCEEDED
+        code = {"memory": grpc.StatusCode.RESOURCE_EXHAUSTED, "stalled": grpc.StatusCode.UNAVAILABLE}.get(exc.kind, grpc.StatusCode.DEADLINE_EXCEEDED)
         message = str(exc)
     elif isinstance(exc, failures.NotFound):
         code, message = grpc.StatusCode.NOT_FOUND, str(exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -89,6 +90,7 @@ class DispatchServer:
         # so the port opens, and health says SERVING, only once they are all loaded.
         self.travel = travel.configure(dict(config.maps))
         self._check_tls()
+        _check_address(config.address)
         if config.jobs_db:  # a corrupt database refuses the start before any worker is spawned
             JobStore(config.jobs_db).close()
         self.pool = SolverPool(
@@ -234,6 +236,27 @@ class DispatchServer:
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
+
+
+def _check_address(address: str) -> None:
+    """Refuses an address another process listens on, before workers start (and before gRPC's
+    own bind error, which is a multi-line log). gRPC binds with SO_REUSEADDR, so the probe does
+    too: a port left in TIME_WAIT by a previous server is free, a listening one is not."""
+    host, _, port_text = address.rpartition(":")
+    host = host.strip("[]")
+    if not port_text.isdigit() or int(port_text) == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host or None, int(port_text), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return  # gRPC reports what it cannot resolve
+    for family, kind, proto, _name, sockaddr in infos[:1]:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(sockaddr)
+            except OSError as exc:
+                raise ConfigError(f"cannot listen on {address}: {exc.strerror or exc} (is another server running there?)") from None
 
 
 def serve(config: ServerConfig) -> None:

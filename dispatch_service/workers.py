@@ -318,6 +318,22 @@ class SolverPool:
             raise WorkerFailed("solver worker was not reachable") from None
         stop_sent_at: float | None = None
         while True:
+            now = time.monotonic()
+            # Memory and liveness, ten times a second, whatever the worker is sending: a task
+            # streaming progress must not escape the checks.
+            if now >= next_check:
+                next_check = now + 0.1
+                if self.memory_cap_kib and _rss_kib(pid) > self.memory_cap_kib:
+                    log.warning("%s worker %d passed %d MiB during a task; killing it", self.name, pid, self.memory_cap_kib // 1024)
+                    self._replace(worker)
+                    raise WorkerOverrun("memory", f"the work needed more than the {self.memory_cap_kib // 1024} MiB a worker may use; make the request smaller")
+                cpu = _cpu_ticks(pid)
+                if cpu != cpu_seen:
+                    cpu_seen, cpu_moved_at = cpu, now
+                elif self.stall_s and now - cpu_moved_at >= self.stall_s:
+                    log.warning("%s worker %d used no CPU for %.1f s during a task (stopped?); replacing it", self.name, pid, now - cpu_moved_at)
+                    self._replace(worker)
+                    raise WorkerOverrun("stalled", "the solver worker stalled and was replaced; retry")
             try:
                 # After a stop request, wake exactly when its grace ends (the kill is not late).
                 wait_s = _POLL_S if stop_sent_at is None else min(_POLL_S, max(0.0, stop_sent_at + self.grace_s - time.monotonic()))
@@ -349,19 +365,6 @@ class SolverPool:
                 self._replace(worker)
                 raise WorkerFailed(f"solver worker died (exit code {code})")
             now = time.monotonic()
-            if now >= next_check:  # memory and liveness, ten times a second
-                next_check = now + 0.1
-                if self.memory_cap_kib and _rss_kib(pid) > self.memory_cap_kib:
-                    log.warning("%s worker %d passed %d MiB during a task; killing it", self.name, pid, self.memory_cap_kib // 1024)
-                    self._replace(worker)
-                    raise WorkerOverrun("memory", f"the work needed more than the {self.memory_cap_kib // 1024} MiB a worker may use; make the request smaller")
-                cpu = _cpu_ticks(pid)
-                if cpu != cpu_seen:
-                    cpu_seen, cpu_moved_at = cpu, now
-                elif self.stall_s and now - cpu_moved_at >= self.stall_s:
-                    log.warning("%s worker %d used no CPU for %.1f s during a task (stopped?); replacing it", self.name, pid, now - cpu_moved_at)
-                    self._replace(worker)
-                    raise WorkerOverrun("stalled", "the solver worker stalled and was replaced; retry")
             if stop_sent_at is None and hard_deadline is not None and now >= hard_deadline:
                 overrun = WorkerOverrun("time", f"the work did not stop at its time limit; stopped after {now - started:.1f} s")
                 worker.stop_flag.value = 1
