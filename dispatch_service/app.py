@@ -62,6 +62,7 @@ SHOWN_ID_LENGTH = 40  # ids quoted in messages are cut to this
 _MODEL_BYTES_PER_CELL_AND_MATRIX = 8
 _MODEL_BUILD_BYTES_PER_CELL = 36
 _ADMIT_POLL_S = 0.02
+SOLVE_SNAPSHOT_INTERVAL_S = 2.0  # a unary Solve's fallback plan, if the service must stop it
 # Count limits allow this many entries beyond what a valid request can hold, so that small
 # mistakes (a route listed twice) still get their exact field violation from validation.
 COUNT_SLACK = 1000
@@ -220,7 +221,9 @@ class App:
                 best[:] = [p.plan]
 
         solve_started = time.perf_counter()
-        task = SolveTask(problem, self.limits, progress=True, progress_plans=True)
+        # Snapshots only as a fallback here (nobody watches a unary call): seldom, so building
+        # them costs the search little.
+        task = SolveTask(problem, self.limits, progress=True, progress_plans=True, progress_interval_s=SOLVE_SNAPSHOT_INTERVAL_S)
         try:
             plan = result(self.run(self.pool, task, call, on_progress=keep, time_limit_s=limit_s))
         except WorkerOverrun as exc:

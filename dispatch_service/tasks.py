@@ -23,6 +23,7 @@ class SolveTask:
     # ``progress_plans`` each carries a snapshot of the plan when the solver can build one.
     progress: bool = False
     progress_plans: bool = False
+    progress_interval_s: float = 0.5  # at most one snapshot per this interval, after the first
 
 
 @dataclass(frozen=True)

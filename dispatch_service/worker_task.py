@@ -23,7 +23,6 @@ from solver.model import Plan, Problem, TravelMatrices
 from solver.replan import prepare as prepare_replan
 from solver.solve import solve
 
-PROGRESS_INTERVAL_S = 0.5  # at most one progress message per this interval, after the first
 # Timed plans kept for repeated insertion questions, bounded by their matrices' size.
 PLAN_STATE_CACHE_BYTES = 256 * 1024 * 1024
 PLAN_STATE_CACHE_ENTRIES = 8
@@ -108,7 +107,7 @@ def _solve_with_progress(task: SolveTask, should_stop: Callable[[], bool], progr
 
     def due() -> bool:
         sent = state["sent_at"]
-        return sent is None or time.perf_counter() - sent >= PROGRESS_INTERVAL_S
+        return sent is None or time.perf_counter() - sent >= task.progress_interval_s
 
     def on_solution(objective_scaled: int, _elapsed_s: float) -> None:
         state["count"] += 1
@@ -124,5 +123,5 @@ def _solve_with_progress(task: SolveTask, should_stop: Callable[[], bool], progr
     problem, matrices = prepare(task.problem)
     kwargs = {}
     if task.progress_plans:
-        kwargs = {"on_progress": on_plan, "progress_interval_s": PROGRESS_INTERVAL_S}
+        kwargs = {"on_progress": on_plan, "progress_interval_s": task.progress_interval_s}
     return solve_prepared(problem, matrices, limits=task.limits, should_stop=should_stop, on_solution=on_solution, **kwargs)
