@@ -41,7 +41,6 @@ from dispatch_service.scenarios import MAX_SCENARIOS, apply_scenario, check_spec
 from dispatch_service.tasks import EvaluateTask, InsertionTask, MatrixTask, Progress, SolveTask
 from dispatch_service.workers import Outcome, QueueFull, SolveAborted, SolverPool, WorkerOverrun
 from solver import limits as L
-from solver import replan
 from solver.errors import InvalidProblem, Violation
 from solver.limits import Limits
 from solver.model import GreatCircleModel, Plan, Problem, RoadNetworkModel
@@ -565,10 +564,10 @@ def model_size_mb(problem: Problem) -> float:
 
 
 def service_violations(problem: Problem, service: travel.TravelService, prefix: str = "") -> list[Violation]:
-    """Rules only the service can check: maps it has loaded, territory shapes, re-planning state."""
+    """Rules only the service can check: maps it has loaded, territory shapes; and the re-planning
+    state in full (``solver.validation.replan_violations``, which loads no compiled code)."""
     out = travel_model_violations(problem.options.travel_model, f"{prefix}options.travel_model", ranges=False, service=service)
     out += [Violation(prefix + f, d) for f, d in travel.territory_violations(problem)]
-    out += [Violation(prefix + v.field, v.description) for v in replan.check(problem)]
     out += [Violation(prefix + v.field, v.description) for v in replan_violations(problem)]
     return out
 

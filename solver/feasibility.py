@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.model import Problem, SlaMode, TerritoryMode, TravelMatrices, UnassignedReason
-from solver.vehicles import Vehicles, scaled_durations
+from solver.rules import scaled_durations
+from solver.vehicles import Vehicles
 
 _NEVER = np.iinfo(np.int64).max // 4
 

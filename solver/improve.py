@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver import construction
+from solver import rules
 from solver import ruin_recreate as kernel
 from solver.construction import Instance
 
@@ -71,36 +71,10 @@ def vehicle_classes(inst: Instance) -> np.ndarray:
     return out
 
 
-def pack(inst: Instance, span_cost: np.ndarray | None = None) -> tuple:
-    """The kernel's instance tuple (see ``solver.ruin_recreate``)."""
-    n, nv = inst.n, inst.v
-    offsets = np.zeros(nv + 1, dtype=np.int64)
-    flat = [b for v in range(nv) for b in inst.breaks[v]]
-    for v in range(nv):
-        offsets[v + 1] = offsets[v] + len(inst.breaks[v])
-    brk = np.asarray(flat, dtype=np.float64).reshape(-1, 3)
-    span = np.zeros(nv) if span_cost is None else np.asarray(span_cost, dtype=np.float64)
-    exact = construction.exact_vehicles(inst)
-    # Mandatory orders cost BIG when left out, so that any plan serving more of them wins.
-    penalty = np.where(np.isfinite(inst.penalty), inst.penalty, kernel.BIG)
-    return (
-        np.ascontiguousarray(inst.served, dtype=np.int64),
-        inst.service.astype(np.float64), np.ascontiguousarray(inst.win_lo), np.ascontiguousarray(inst.win_hi),
-        inst.demand.astype(np.float64), inst.sla.astype(np.float64), inst.late_coef.astype(np.float64),
-        penalty.astype(np.float64), np.ascontiguousarray(inst.allowed, dtype=np.bool_),
-        np.ascontiguousarray(inst.pref_cost, dtype=np.float64),
-        inst.start_loc.astype(np.int64), inst.end_loc.astype(np.int64),
-        inst.shift_lo.astype(np.float64), inst.shift_hi.astype(np.float64), inst.max_work.astype(np.float64),
-        inst.speed.astype(np.float64), inst.a_time.astype(np.float64), inst.b_dist.astype(np.float64),
-        inst.capacity.astype(np.float64), span, exact, offsets,
-        np.ascontiguousarray(brk[:, 0]), np.ascontiguousarray(brk[:, 1]), np.ascontiguousarray(brk[:, 2]),
-        _int64(inst.duration), _int64(inst.distance),
-        neighbours(inst), vehicle_classes(inst),
-    )
-
-
-def _int64(m: np.ndarray) -> np.ndarray:
-    return m if m.dtype == np.int64 and m.flags.c_contiguous else np.ascontiguousarray(m, dtype=np.int64)
+def pack(inst: Instance) -> tuple:
+    """The kernel's instance tuple: the rule book's (``solver.rules.pack``) with the kernel's
+    neighbour lists and vehicle classes."""
+    return rules.pack(inst, neighbours(inst), vehicle_classes(inst))
 
 
 def _arc_cost(inst: Instance, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -205,7 +179,7 @@ def _chain(packed: tuple, st: tuple, far: np.ndarray, budget_s: float, t_start: 
 
 def improve(inst: Instance, sequences: list[list[int]], budget_s: float,
             should_stop: Callable[[], bool] | None = None, seed: int = 0,
-            threads: int | None = None, span_cost: np.ndarray | None = None,
+            threads: int | None = None,
             on_sequences: Callable[[list[list[int]], float], None] | None = None,
             interval_s: float = 0.5) -> Result:
     """Ruin-and-recreate from ``sequences`` (order indices per vehicle) for ``budget_s``.
@@ -217,7 +191,7 @@ def improve(inst: Instance, sequences: list[list[int]], budget_s: float,
     local_sequences = [[local[int(i)] for i in seq] for seq in sequences]
     if inst.n == 0 or inst.v == 0:
         return Result(sequences, 0.0, 0.0, 0, 0)
-    packed = pack(inst, span_cost)
+    packed = pack(inst)
     far = _far(inst)
     st0 = _state(inst, packed, local_sequences)
     start_cost = float(st0[8][1])
@@ -260,9 +234,9 @@ def warm_up() -> None:
         start_loc=np.zeros(2, dtype=np.int64), end_loc=np.asarray([0, -1]), shift_lo=np.zeros(2),
         shift_hi=np.full(2, 100.0), max_work=np.asarray([100.0, 80.0]), speed=np.asarray([1.0, 1.5]),
         a_time=np.ones(2), b_dist=np.zeros(2), capacity=np.asarray([inf, 2.0]),
-        breaks=[[(10, 60, 5)], []], duration=duration, distance=duration.copy(),
+        breaks=[[(10, 60, 5)], []], duration=duration, distance=duration.copy(), span=np.asarray([0.0, 0.5]),
     )
-    packed = pack(inst, np.asarray([0.0, 0.5]))
+    packed = pack(inst)
     st = _state(inst, packed, [[0, 1], [2]])
     best = (st[0].copy(), st[1].copy(), st[2].copy())
     kernel.seed(0)

@@ -20,8 +20,8 @@ import numpy as np
 
 from solver.errors import InvalidProblem, Violation
 from solver.model import Problem, SlaMode, TimeWindow, TravelMatrices
-from solver.schedule import time_route
-from solver.vehicles import Vehicles, scaled_durations
+from solver.schedule import RuleBook
+from solver.vehicles import Vehicles
 
 
 def check(problem: Problem) -> list[Violation]:
@@ -126,13 +126,11 @@ def context(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
                 previous[v].append(i)
     previous_engineer: dict[int, int] = {}
     previous_start: dict[int, int] = {}
+    book = RuleBook(problem, matrices, vehicles) if any(previous) else None
     for v, seq in enumerate(previous):
         if not seq:
             continue
-        engineer = problem.engineers[vehicles.engineer[v]]
-        shift = engineer.shifts[vehicles.shift[v]]
-        durations = scaled_durations(matrices.duration_s, float(vehicles.speed_factor[v]))
-        timing = time_route(problem, durations, int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq)
+        timing = book.time(v, seq)
         for i, start in zip(seq, timing.service_starts_s):
             previous_engineer[i] = int(vehicles.engineer[v])
             previous_start[i] = start

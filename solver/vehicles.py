@@ -41,11 +41,3 @@ class Vehicles:
         return cls(*ints, speed_factor=np.asarray(cols[7], dtype=np.float64))
 
 
-def scaled_durations(duration_s: np.ndarray, speed_factor: float) -> np.ndarray:
-    """Travel times for an engineer driving ``speed_factor`` times the model's speed.
-
-    Rounded up so that a plan feasible in whole seconds is feasible in real time too.
-    """
-    if speed_factor == 1.0:
-        return duration_s
-    return np.ceil(duration_s / speed_factor).astype(np.int64)
