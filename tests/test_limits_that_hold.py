@@ -424,3 +424,32 @@ def test_an_address_in_use_exits_with_one_line(server):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "another server" in done.stderr, done.stderr
+
+
+# -- 4. a plan Solve returned evaluates clean --------------------------------------------------------
+
+
+def test_a_solved_plan_with_breaks_and_two_shifts_evaluates_without_violations(stub):
+    """EvaluatePlan of the routes Solve returned (breaks, two shifts, windows) reports no
+    violation and the same KPIs: the service's two paths time a route the same way."""
+    def shift(day: int) -> dict:
+        start = day * 1440
+        return {"startTime": at(start), "endTime": at(start + 480),
+                "breaks": [{"earliestStartTime": at(start + 180), "latestStartTime": at(start + 300), "duration": "1800s"}]}
+
+    orders = [order(f"o{k}", (k * 7) % 11 - 5, (k * 3) % 7 - 3, service_min=40) | {
+        "timeWindows": [{"startTime": at((k % 2) * 1440), "endTime": at((k % 2) * 1440 + 480)}]} for k in range(14)]
+    engineers = [engineer("a", shift=(0, 480)) | {"shifts": [shift(0), shift(1)]},
+                 engineer("b", 2, 2) | {"shifts": [shift(0), shift(1)], "costPerHour": 30, "costPerKm": 0.4}]
+    req = request(orders, engineers, solutionLimit=50, randomSeed=3)
+    solved = stub.Solve(req, timeout=60)
+    assert solved.kpis.orders_served >= 10
+    routes = [pb.PlannedRoute(engineer_id=r.engineer_id, shift_index=r.shift_index, order_ids=[v.order_id for v in r.visits])
+              for r in solved.routes if r.visits]
+    evaluated = stub.EvaluatePlan(pb.EvaluatePlanRequest(problem=req, routes=routes), timeout=60)
+    assert list(evaluated.violations) == []
+    for field in ("orders_served", "on_time_count", "overdue_count", "total_travel_distance_meters"):
+        assert getattr(evaluated.kpis, field) == getattr(solved.kpis, field), field
+    assert evaluated.kpis.total_working_duration == solved.kpis.total_working_duration
+    starts = {v.order_id: v.start_time.seconds for r in solved.routes for v in r.visits}
+    assert {v.order_id: v.start_time.seconds for r in evaluated.routes for v in r.visits} == starts
