@@ -84,7 +84,7 @@ class TravelService:
     def rectangle(self, model: TravelModel, o_lat, o_lng, d_lat, d_lng) -> TravelResult:
         """Travel from each origin to each destination, ``[origin, destination]``; ``snap_distance_m``
         and ``unroutable`` list the origins, then the destinations. Great-circle computes only
-        those pairs; a road network answers from the matrix over all the points."""
+        those pairs (on a road network, one engine row per origin)."""
         o_lat, o_lng, d_lat, d_lng = (np.asarray(a, dtype=np.float64) for a in (o_lat, o_lng, d_lat, d_lng))
         if isinstance(model, GreatCircleModel):
             provider = self.provider(model)
@@ -94,12 +94,7 @@ class TravelService:
             duration = np.rint(road_m).astype(np.int64)
             n = o_lat.size + d_lat.size
             return TravelResult(duration, distance, np.zeros(n), np.zeros(n, dtype=bool))
-        full = self.points(model, np.concatenate([o_lat, d_lat]), np.concatenate([o_lng, d_lng]))
-        o, d = np.arange(o_lat.size), np.arange(o_lat.size, o_lat.size + d_lat.size)
-        return TravelResult(
-            np.ascontiguousarray(full.duration_s[np.ix_(o, d)]), np.ascontiguousarray(full.distance_m[np.ix_(o, d)]),
-            full.snap_distance_m, full.unroutable,
-        )
+        return self.provider(model).rectangle(np.concatenate([o_lat, d_lat]), np.concatenate([o_lng, d_lng]), o_lat.size)
 
     def matrices_for(self, problem: Problem) -> TravelMatrices:
         locations = Locations.of(problem)
