@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -37,8 +37,15 @@ from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.config import ServerConfig
 from dispatch_service.jobs import JobRegistry
 from dispatch_service.logging_setup import current_request_id
-from dispatch_service.scenarios import MAX_SCENARIOS, apply_scenario, check_specs, kpi_delta, plan_diff, scenario_violation_paths
-from dispatch_service.tasks import EvaluateTask, InsertionTask, MatrixTask, Progress, SolveTask
+from dispatch_service.scenarios import (
+    MAX_SCENARIOS,
+    apply_scenario,
+    check_specs,
+    kpi_delta,
+    plan_diff,
+    scenario_violation_paths,
+)
+from dispatch_service.tasks import EvaluateTask, InsertionTask, Progress, SolveTask
 from dispatch_service.workers import Outcome, QueueFull, SolveAborted, SolverPool, WorkerOverrun
 from solver import limits as L
 from solver.errors import InvalidProblem, Violation
@@ -134,7 +141,6 @@ class App:
         if out or not request.HasField("replan"):
             return out
         r = request.replan
-        shifts = sum(len(e.shifts) for e in request.engineers)
         if len(r.engineer_states) > n_engineers + COUNT_SLACK:
             out.append(Violation(f"{prefix}replan.engineer_states", f"at most {n_engineers + COUNT_SLACK} states are accepted (one per engineer, plus {COUNT_SLACK}), got {len(r.engineer_states)}"))
         out += _route_counts(r.previous_routes, request, f"{prefix}replan.previous_routes")
@@ -148,7 +154,7 @@ class App:
         """Shifts whose end is before the server's clock (``--reject-ended-shifts``): such a plan
         could never be carried out, which usually means a time-zone or date bug."""
         now_s = self.config.clock()
-        now_text = datetime.fromtimestamp(int(now_s), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now_text = datetime.fromtimestamp(int(now_s), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         out = []
         for i, engineer in enumerate(request.engineers):
             for k, shift in enumerate(engineer.shifts):
@@ -532,7 +538,7 @@ class App:
         found = service.points(query.travel_model, np.array([a.lat, b.lat]), np.array([a.lng, b.lng]))
         if found.unroutable.any():
             return convert.arrival_to_response(False)
-        duration_s = int(math.ceil(int(found.duration_s[0, 1]) / query.speed_factor))
+        duration_s = math.ceil(int(found.duration_s[0, 1]) / query.speed_factor)
         geometry = ""
         if query.geometry_format is not None and query.geometry_format.value != "none":
             geometry = service.leg_geometry(query.travel_model, query.geometry_format, a, b)

@@ -47,8 +47,10 @@ class ServerConfig:
     # is replaced; 0: off.
     worker_stall_s: float = 20.0
     # The service stops a task at its time limit x (1 + share) + this, whatever the search does.
-    time_limit_overrun_s: float = 2.0
-    time_limit_overrun_share: float = 0.1
+    # Generous: building the plan after the search (routes, KPIs, geometry) takes a while on
+    # large days and a loaded machine; the overruns this stops are minutes long.
+    time_limit_overrun_s: float = 5.0
+    time_limit_overrun_share: float = 0.5
     # Solves whose estimated OR-Tools model is larger are refused (RESOURCE_EXHAUSTED); 0: off.
     max_model_mb: float = 2048.0
     # Workers for evaluation, insertion and large matrices, apart from the solvers, so a

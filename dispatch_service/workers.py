@@ -351,7 +351,7 @@ class SolverPool:
                     if on_progress is not None:
                         try:
                             on_progress(outcome.value)
-                        except Exception:  # noqa: BLE001 - a listener's bug must not lose the solve
+                        except Exception:  # a listener's bug must not lose the solve
                             log.exception("progress listener failed")
                     continue
                 if self.max_worker_rss_kib and _rss_kib(worker.process.pid) > self.max_worker_rss_kib:
