@@ -471,9 +471,8 @@ class App:
         return convert.evaluation_to_response(result(self.run(self.quick, task, call), "evaluation"))
 
     def recommend(self, request: pb.RecommendInsertionRequest, call: Call) -> pb.RecommendInsertionResponse:
-        too_large = self.counts(request.problem, "problem.") + _route_counts(request.current_routes, request.problem, "current_routes")
-        if too_large:
-            raise InvalidProblem(too_large)  # from the list lengths, before anything is built
+        # A plan asked about before (same bytes) passed admission then: only the new order is
+        # checked and sent, so repeated questions cost milliseconds.
         digest = hashlib.blake2b(digest_size=16)
         digest.update(request.problem.SerializeToString(deterministic=True))
         for route in request.current_routes:
@@ -483,9 +482,13 @@ class App:
             known = self._known_plans.get(key)
             if known is not None:
                 self._known_plans.move_to_end(key)
-        problem = None
+        problem = routes = None
         if known is None:  # converted, checked and timed once per plan (in the quick worker)
+            too_large = self.counts(request.problem, "problem.") + _route_counts(request.current_routes, request.problem, "current_routes")
+            if too_large:
+                raise InvalidProblem(too_large)  # from the list lengths, before anything is built
             problem = replace(self.admit(request.problem, prefix="problem.", solving=False), replan=None)
+            routes = convert.planned_routes_from_pb(request.current_routes)
             known = (frozenset(e.id for e in problem.engineers), frozenset(o.id for o in problem.orders))
         new, violations = convert.order_from_pb(request.order, "order")
         if not request.HasField("order"):
@@ -497,11 +500,11 @@ class App:
             violations.append(Violation("max_candidates", f"must be in [0, {MAX_CANDIDATES}], got {request.max_candidates}"))
         if violations:
             raise InvalidProblem(violations)
-        routes = convert.planned_routes_from_pb(request.current_routes)
         max_candidates = request.max_candidates or 5
-        outcome = self.run(self.quick, InsertionTask(key, problem, routes if problem else None, new, max_candidates), call)
+        outcome = self.run(self.quick, InsertionTask(key, problem, routes, new, max_candidates), call)
         if outcome.kind == "plan_state_missing":  # the worker was replaced meanwhile
             problem = replace(self.admit(request.problem, prefix="problem.", solving=False), replan=None)
+            routes = convert.planned_routes_from_pb(request.current_routes)
             outcome = self.run(self.quick, InsertionTask(key, problem, routes, new, max_candidates), call)
         candidates, reason = result(outcome, "candidates")
         with self._known_lock:

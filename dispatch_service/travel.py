@@ -119,15 +119,20 @@ class TravelService:
                 self._cache.popitem(last=False)
         return entry
 
+    def base(self, problem: Problem) -> tuple[np.ndarray, np.ndarray, TravelResult]:
+        """(latitudes, longitudes, travel) of the problem's own locations, cached."""
+        return self._base(problem)
+
     def cached_matrices_for(self, problem: Problem) -> TravelMatrices:
         return to_matrices(self._base(problem)[2])
 
-    def new_point_travel(self, problem: Problem, point: LatLng):
+    def new_point_travel(self, problem: Problem, point: LatLng, base: tuple | None = None):
         """Travel between ``point`` and every location of ``problem``: O(n) on great-circle
-        (a ``solver.insertion.NewTravel``; workers only)."""
+        (a ``solver.insertion.NewTravel``; workers only). ``base``: ``self.base(problem)``,
+        when the caller keeps it (repeated questions against one plan)."""
         from solver.insertion import NewTravel
 
-        lat, lng, base = self._base(problem)
+        lat, lng, base = base or self._base(problem)
         model = problem.options.travel_model
         if isinstance(model, GreatCircleModel):
             provider = self.provider(model)

@@ -67,7 +67,8 @@ def run_task(task, should_stop: Callable[[], bool], progress: Callable[[Progress
         return "invalid", list(exc.violations)
 
 
-_plan_states: OrderedDict[bytes, tuple[PlanState, int]] = OrderedDict()
+# key -> (timed plan, the travel of its locations, estimated bytes)
+_plan_states: OrderedDict[bytes, tuple[PlanState, tuple, int]] = OrderedDict()
 
 
 def _state_bytes(problem: Problem) -> int:
@@ -82,19 +83,20 @@ def _insertion(task: InsertionTask) -> tuple[str, object]:
         if task.problem is None:
             return "plan_state_missing", task.key
         problem = task.problem
-        state = plan_state(problem, travel.service().cached_matrices_for(problem), task.routes or ())
-        entry = (state, _state_bytes(problem))
+        service = travel.service()
+        state = plan_state(problem, service.cached_matrices_for(problem), task.routes or ())
+        entry = (state, service.base(problem), _state_bytes(problem))
         _plan_states[task.key] = entry
         while len(_plan_states) > PLAN_STATE_CACHE_ENTRIES or (
-            len(_plan_states) > 1 and sum(size for _, size in _plan_states.values()) > PLAN_STATE_CACHE_BYTES
+            len(_plan_states) > 1 and sum(size for _, _, size in _plan_states.values()) > PLAN_STATE_CACHE_BYTES
         ):
             _plan_states.popitem(last=False)
     _plan_states.move_to_end(task.key)
-    state = entry[0]
+    state, base, _ = entry
     problem, new = state.problem, task.order
     inside = inside_territory(replace(problem, orders=(new,)))
     candidates, reason = recommend(
-        state, new, travel.service().new_point_travel(problem, new.location), task.max_candidates,
+        state, new, travel.service().new_point_travel(problem, new.location, base), task.max_candidates,
         None if inside is None else inside[0],
     )
     return "candidates", (candidates, reason)
