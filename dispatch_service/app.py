@@ -196,9 +196,12 @@ class App:
             time_limit_s: float | None = None, aborted: Callable[[], bool] | None = None) -> Outcome:
         """Runs ``task`` in ``pool``; pool and worker failures become ``failures``."""
         aborted = aborted or call.cancelled.is_set
+        # Tasks without a time limit of their own (evaluation, insertion, matrices) get the
+        # configured bound: no task holds a worker forever.
+        run_limit_s = self.config.quick_run_limit_s if time_limit_s is None else self.run_limit_s(time_limit_s)
         try:
             return pool.run(task, aborted=aborted, deadline=call.deadline, on_progress=on_progress, admitted=admitted,
-                            run_limit_s=None if time_limit_s is None else self.run_limit_s(time_limit_s))
+                            run_limit_s=run_limit_s or None)
         except QueueFull as exc:
             raise failures.Busy(str(exc)) from None
         except SolveAborted as exc:

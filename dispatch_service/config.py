@@ -57,6 +57,7 @@ class ServerConfig:
     # dispatcher's question never waits behind a long solve.
     quick_workers: int = 1
     quick_queue_size: int = 16
+    quick_run_limit_s: float = 120.0  # evaluation, insertion or a matrix stopped after this; 0: never
     plan_cache_entries: int = 8  # plans in force remembered for repeated insertion questions
     # Solver workers run at this much lower CPU priority, so that on a busy machine the server's
     # own threads (health checks, conversion, cheap RPCs) still get a core at once. 0: same.

@@ -453,3 +453,21 @@ def test_a_solved_plan_with_breaks_and_two_shifts_evaluates_without_violations(s
     assert evaluated.kpis.total_working_duration == solved.kpis.total_working_duration
     starts = {v.order_id: v.start_time.seconds for r in solved.routes for v in r.visits}
     assert {v.order_id: v.start_time.seconds for r in evaluated.routes for v in r.visits} == starts
+
+
+def test_a_quick_task_past_its_run_limit_is_stopped():
+    """Evaluation has no time limit of its own: the configured bound stops it (here 0.01 s, so
+    even a small evaluation overruns) and the worker is replaced."""
+    server = start_server(workers=1, queue_size=0, quick_run_limit_s=0.01, solver_stop_grace_s=0.0)
+    channel, stub = _stub(server)
+    try:
+        with channel:
+            req = request([order(f"o{k}", k % 25, k // 25) for k in range(800)], [engineer(f"e{j}", j) for j in range(40)])
+            routes = [pb.PlannedRoute(engineer_id="e0", order_ids=[f"o{k}" for k in range(10)])]
+            with pytest.raises(grpc.RpcError) as info:
+                stub.EvaluatePlan(pb.EvaluatePlanRequest(problem=req, routes=routes), timeout=60)
+            assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            assert "did not stop" in info.value.details()
+            wait_until(lambda: len(server.quick.worker_pids()) == 1, what="the quick worker to be replaced")
+    finally:
+        server.stop(grace_s=0.5)
