@@ -314,7 +314,7 @@ def construct(inst: Instance, time_budget_s: float | None = None, neighbours: in
         v = int(arg1[u])
         seq = routes.seq[v]
         new_seq = seq[: pos[u, v]] + [u] + seq[pos[u, v]:]
-        if routes.exact[v] and not route_feasible(routes.rules, v, new_seq):
+        if routes.exact[v] and routes.rules is not None and not route_feasible(routes.rules, v, new_seq):
             big[u, v] = INF
             recompute(np.asarray([u]))
             continue

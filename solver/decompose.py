@@ -74,7 +74,8 @@ def groups_of(sequences: list[list[int]], unassigned: list[int], vehicles: Vehic
             continue
         cand = np.flatnonzero(free & used)
         near = cand[np.argsort(duration[place[seed], place[cand]] + duration[place[cand], place[seed]], kind="stable")]
-        members, count = [], 0
+        members: list[int] = []
+        count = 0
         for v in near:
             if count >= group_orders and members:
                 break
@@ -102,9 +103,9 @@ def groups_of(sequences: list[list[int]], unassigned: list[int], vehicles: Vehic
         # others wait for a later round, taken in a random order so that none waits forever.
         anchors = np.asarray([place[g[0]] for g in groups])
         for i in rng.permutation(np.asarray(unassigned, dtype=np.int64)):
-            k = int(np.argmin(duration[anchors, i]))
-            if len(extra[k]) < group_orders:
-                extra[k].append(int(i))
+            nearest = int(np.argmin(duration[anchors, i]))
+            if len(extra[nearest]) < group_orders:
+                extra[nearest].append(int(i))
     return [(g, e) for g, e in zip(groups, extra)]
 
 

@@ -111,7 +111,7 @@ def _violations(problem, matrices, vehicles, routes, late_windows, inside_territ
         shift = engineer.shifts[route.shift_index]
         e, k, eid = route.engineer_index, route.shift_index, engineer.id
 
-        def add(kind: ViolationType, order_id: str, amount_s: int, detail: str) -> None:
+        def add(kind: ViolationType, order_id: str, amount_s: int, detail: str, eid: str = eid, k: int = k) -> None:
             out.append(PlanViolation(kind, order_id, eid, k, int(amount_s), detail))
 
         load = 0

@@ -140,7 +140,7 @@ def _with_new_order(state: PlanState, new: Order, travel: NewTravel, eligible: n
         served=np.append(inst.served, state.matrices.duration_s.shape[0]),
         service=np.append(inst.service, float(new.service_duration_s)),
         win_lo=win_lo, win_hi=win_hi, demand=demand,
-        sla=np.append(inst.sla, float(new.sla_deadline_s) if late > 0 else np.inf),
+        sla=np.append(inst.sla, float(new.sla_deadline_s) if late > 0 and new.sla_deadline_s is not None else np.inf),
         late_coef=np.append(inst.late_coef, float(late)),
         penalty=np.append(inst.penalty, rules.penalty_scaled(new, w) if new.allow_unassigned else np.inf),
         allowed=np.vstack([inst.allowed, eligible[vehicles.engineer][None, :]]),

@@ -83,6 +83,7 @@ def prepare(problem: Problem) -> Problem:
         if not state.in_progress_order_id:
             continue
         i = order_index[state.in_progress_order_id]
+        assert state.in_progress_start_s is not None  # validation: an order in progress has a start
         started = int(state.in_progress_start_s)
         # It is happening: whatever its windows, skills or hard SLA said, it goes on from its start.
         orders[i] = replace(
@@ -130,6 +131,7 @@ def context(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
     for v, seq in enumerate(previous):
         if not seq:
             continue
+        assert book is not None
         timing = book.time(v, seq)
         for i, start in zip(seq, timing.service_starts_s):
             previous_engineer[i] = int(vehicles.engineer[v])

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -57,11 +58,8 @@ class Solution:
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """The search levers, kept in one place so that benchmarks can compare them.
-
-    ``neighbors_ratio``/``min_neighbors`` cut OR-Tools' local-search neighbourhoods to the
-    nearest nodes (full neighbourhoods cost O(n^2) per move at 1000+ orders).
-    """
+    """The search levers, kept in one place so that benchmarks can compare them; the time
+    shares are one policy for both search paths (``solver.search``)."""
 
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"  # for CONSUME_ALL_TIME; RETURN_FAST: greedy descent
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"  # only when no start could be read
@@ -78,9 +76,6 @@ class SearchConfig:
     # the rule book), so days with breaks or soft SLAs need no smaller one; the decomposition
     # uses the same shares.
     improve_share: float = 0.85
-    neighbors_ratio: float = 1.0
-    min_neighbors: int = 1
-    neighbors_from: int = 10**9  # orders from which the neighbour cut applies
     gls_lambda: float = 0.1
     # A second search in a forked process, from the same start with another metaheuristic
     # (tabu search: it wins where GLS stalls, e.g. R101, R105 at 1 s; simulated annealing did not);
@@ -111,9 +106,6 @@ class SearchConfig:
         ops = params.local_search_operators
         for name in self.idle_operators:
             setattr(ops, name, _BOOL_FALSE)
-        if n_orders >= self.neighbors_from:
-            params.ls_operator_neighbors_ratio = self.neighbors_ratio
-            params.ls_operator_min_neighbors = self.min_neighbors
         return params
 
 
@@ -419,7 +411,7 @@ class RoutingModel:
         ctx = self.problem.replan
         coef = int(round(COST_SCALE * ctx.arrival_shift_cost_per_hour / 3600.0)) if ctx else 0
         moved = [(node_of[i], t) for i, t in replan.previous_start_s.items() if i in node_of]
-        if coef <= 0 or not moved:
+        if ctx is None or coef <= 0 or not moved:
             return 0
         # OR-Tools keeps one soft upper bound per cumul, and the SLA uses the time dimension's:
         # a mirror dimension, equal on these visits, carries the "too late" side.
@@ -445,6 +437,7 @@ class RoutingModel:
         start_streamed: bool = False,
         first_solution_s: float | None = None,
         origin_s: float | None = None,
+        read_budget_s: float | None = None,
         config: SearchConfig | None = None,
     ) -> Solution:
         """OR-Tools' search for at most ``time_limit_s``, timed from this call.
@@ -454,7 +447,8 @@ class RoutingModel:
         solution (which ignores the time limit at scale: ``solver.search`` gives it a start).
         ``start_streamed``: the start plan was already sent to ``on_sequences`` (its first
         OR-Tools solution is then not sent again). ``origin_s`` (a ``time.perf_counter()``
-        value, default: this call) is what reported times count from.
+        value, default: this call) is what reported times count from. ``read_budget_s``: time
+        OR-Tools may take to check a start plan (default: a fifth of the limit, 0.1-2 s).
 
         ``on_solution(objective, elapsed_s)`` sees every solution; ``on_sequences(sequences,
         objective, elapsed_s)`` sees the order sequences of the first solution and then of the
@@ -470,7 +464,7 @@ class RoutingModel:
             params.solution_limit = opts.solution_limit
         routing.solver().ReSeed(opts.random_seed)
 
-        state = {"first": first_solution_s, "count": 0, "stopped": False, "sent": -1.0, "best": None,
+        state: dict[str, Any] = {"first": first_solution_s, "count": 0, "stopped": False, "sent": -1.0, "best": None,
                  "partner": False, "start_streamed": start_streamed}
         if start_streamed:
             state["sent"] = started - origin
@@ -503,7 +497,8 @@ class RoutingModel:
         # Reading a start plan runs OR-Tools' own check of it under the closing parameters' time
         # limit; with breaks on asymmetric (road) matrices that check was seen to use all of it.
         # Bound it; the search proper gets the rest (set again below).
-        read_budget_s = max(0.1, min(2.0, 0.2 * time_limit_s))
+        if read_budget_s is None:
+            read_budget_s = max(0.1, min(2.0, 0.2 * time_limit_s))
         params.time_limit.FromMilliseconds(max(1, int(read_budget_s * 1000)))
         routing.CloseModelWithParameters(params)  # before reading routes, with our parameters
         node_of = {int(i): node for node, i in enumerate(self.served)}
@@ -522,12 +517,17 @@ class RoutingModel:
                 break
             initial = read(candidate)
             start_sequences = candidate if initial is not None else None
+        if start_sequences is None and starts:
+            # OR-Tools' check refused every start, or ran out of its time on them: the first
+            # (the kernel's or the construction's, feasible by the rule book) remains the answer
+            # if OR-Tools finds nothing of its own.
+            start_sequences = starts[0]
         state["start_streamed"] = state["start_streamed"] and start_sequences is not None
         if initial is not None and time.perf_counter() - started >= read_budget_s:
             # The check ran out of time: its assignment may be partial. OR-Tools' own first
-            # plan is the safer start (it was measured to find one within a second at 200 orders).
+            # plan is the safer start (it was measured to find one within a second at 200 orders);
+            # the start plan stays the answer if OR-Tools finds none.
             initial = None
-            start_sequences = None
 
         remaining_s = max(0.001, time_limit_s - (time.perf_counter() - started))
         params.time_limit.FromMilliseconds(max(1, int(remaining_s * 1000)))
@@ -539,9 +539,12 @@ class RoutingModel:
                 assignment = routing.SolveWithParameters(run_params)
             search_s = time.perf_counter() - origin
             status = self._status(routing.status(), assignment, state["stopped"], state["count"])
-            if assignment is None and start_sequences is not None:
+            nothing = assignment is None or (status is SolveStatus.TIME_LIMIT and state["count"] <= 1
+                                             and not any(self._read(assignment, status, None, 0, 0.0).sequences))
+            if nothing and start_sequences is not None:
                 # OR-Tools had too little time left to hand the start plan back (seen at a few
-                # ms): the plan it accepted stands (the rule book times and prices it).
+                # ms), or only its trivial "nothing performed" plan: the start plan it accepted
+                # stands (the rule book times and prices it).
                 status = SolveStatus.CANCELLED if state["stopped"] else SolveStatus.TIME_LIMIT
                 return Solution([list(s) for s in start_sequences], status, -1, state["first"],
                                 max(1, state["count"]), search_s)

@@ -38,16 +38,7 @@ AVG_REMOVED = 10.0  # c-bar: customers removed per ruin on average
 MAX_STRING = 10.0  # L_max: longest removed string
 BLINK = 0.01  # probability of skipping an insertion position
 INSERT_NEIGHBOURS = 40  # an order is tried in the routes of its nearest orders (then anywhere)
-
-
-@njit(cache=True, nogil=True)
-def _tt(inst, speed, i, j):
-    return rules.travel_s(inst[25], inst[29], inst[30], speed, i, j)
-
-
-@njit(cache=True, nogil=True)
-def _dd(inst, i, j):
-    return rules.distance_m(inst[26], inst[31], inst[32], i, j)
+RETRY_LEFT_OUT = 10  # orders left out of the plan retried per step (besides the ruined ones)
 
 
 @njit(cache=True, nogil=True)
@@ -72,16 +63,16 @@ def update_route(inst, st, r):
     cost = 0.0
     while node != e:
         lu = loc[node]
-        t = rules.window_start(wlo, whi, node, t + _tt(inst, speed[r], prev_loc, lu)) + service[node]
-        cost += rules.arc_cost(inst, r, prev_loc, lu) + pref[node, r]
+        t = rules.window_start(wlo, whi, node, t + rules.travel_s(dur, xto_s, xfrom_s, speed[r], prev_loc, lu)) + service[node]
+        cost += rules.arc_cost(a[r], b[r], speed[r], dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, prev_loc, lu) + pref[node, r]
         dep[node] = t
         ld += demand[node]
         length += 1
         prev_loc = lu
         node = nxt[node]
     if length > 0:
-        cost += rules.arc_cost(inst, r, prev_loc, vend[r])
-        dep[e] = t + _tt(inst, speed[r], prev_loc, vend[r])
+        cost += rules.arc_cost(a[r], b[r], speed[r], dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, prev_loc, vend[r])
+        dep[e] = t + rules.travel_s(dur, xto_s, xfrom_s, speed[r], prev_loc, vend[r])
     else:
         dep[e] = t
     lat[e] = shi[r]
@@ -89,17 +80,24 @@ def update_route(inst, st, r):
     next_loc = vend[r]
     while node != s:
         lu = loc[node]
-        tt = _tt(inst, speed[r], lu, next_loc)
+        tt = rules.travel_s(dur, xto_s, xfrom_s, speed[r], lu, next_loc)
         lat[node] = rules.window_latest(wlo, whi, node, lat[nxt[node]] - tt - service[node])
         next_loc = lu
         node = prv[node]
     load[r] = ld
     rlen[r] = length
     if length > 0 and rich[r]:
-        nodes = np.empty(length, dtype=np.int64)
-        _route_nodes(st, n, r, nodes)
-        cost = rules.route_cost(inst, r, nodes, length, np.empty(length), np.empty(length), np.empty(0))[1]
+        cost = _rich_cost(inst, st, r, length)
     rcost[r] = cost
+
+
+@njit(cache=True, nogil=True)
+def _rich_cost(inst, st, r, length):
+    """``rules.route_cost`` of route ``r`` (kept out of ``update_route``: allocations there
+    slowed its plain path by half, measured on R1_10_1)."""
+    nodes = np.empty(length, dtype=np.int64)
+    _route_nodes(st, inst[0].shape[0], r, nodes)
+    return rules.route_cost(inst, r, nodes, length, np.empty(length), np.empty(length), np.empty(0))[1]
 
 
 @njit(cache=True, nogil=True)
@@ -107,6 +105,16 @@ def exact_ok(inst, st, r, ins_u, ins_after, buf):
     """The rule book's check of route ``r`` with ``ins_u`` inserted after node ``ins_after``."""
     m = _with_insert(inst, st, r, ins_u, ins_after, buf)
     return rules.violations(inst, r, buf, m, np.empty(m), np.empty(m), np.empty(0)) == 0
+
+
+@njit(cache=True, nogil=True)
+def _rich_delta(inst, st, r, u, p, buf):
+    """The rule book's price of route ``r`` with ``u`` after node ``p``, minus its price now
+    (inf when the route would break a rule). Apart from ``_best_in_route``: allocations in
+    a function slow its plain path."""
+    m = _with_insert(inst, st, r, u, p, buf)
+    viol, c = rules.route_cost(inst, r, buf, m, np.empty(m), np.empty(m), np.empty(0))
+    return INF if viol else c - st[7][r]
 
 
 @njit(cache=True, nogil=True)
@@ -148,35 +156,31 @@ def _best_in_route(inst, st, u, r, best, buf):
     sp = speed[r]
     empty = rlen[r] == 0
     exact_price = rich[r]
-    if exact_price:
-        # The price of the whole route with u in it, minus the route's: lateness and working
-        # time that the insertion causes further down the route are in it, exactly.
-        sb1 = np.empty(buf.shape[0])
-        sb2 = np.empty(buf.shape[0])
     p = s
     lp = vstart[r]
     while True:
         q = nxt[p]
         lq = vend[r] if q == e else loc[q]
-        tt_pu = _tt(inst, sp, lp, lu)
+        tt_pu = rules.travel_s(dur, xto_s, xfrom_s, sp, lp, lu)
         start = rules.window_start(wlo, whi, u, dep[p] + tt_pu)
         if start == INF:
             break  # departures only grow along the route: later positions cannot do better
-        tt_uq = _tt(inst, sp, lu, lq)
+        tt_uq = rules.travel_s(dur, xto_s, xfrom_s, sp, lu, lq)
         if start + service[u] + tt_uq <= lat[q]:
-            delta = a[r] * (tt_pu + tt_uq) + b[r] * (_dd(inst, lp, lu) + _dd(inst, lu, lq)) + pref[u, r]
+            delta = a[r] * (tt_pu + tt_uq) + b[r] * (rules.distance_m(dist, xto_m, xfrom_m, lp, lu) + rules.distance_m(dist, xto_m, xfrom_m, lu, lq)) + pref[u, r]
             if not empty:
-                delta -= a[r] * _tt(inst, sp, lp, lq) + b[r] * _dd(inst, lp, lq)
+                delta -= a[r] * rules.travel_s(dur, xto_s, xfrom_s, sp, lp, lq) + b[r] * rules.distance_m(dist, xto_m, xfrom_m, lp, lq)
             if late[u] > 0.0 and start > sla[u]:
                 delta += late[u] * (start - sla[u])
             # ``delta`` (the arcs and u's own lateness) screens positions: what the insertion
             # adds later in the route only raises the price.
             if delta < best and np.random.random() >= BLINK:
                 if exact_price:
-                    m = _with_insert(inst, st, r, u, p, buf)
-                    viol, c = rules.route_cost(inst, r, buf, m, sb1, sb2, np.empty(0))
-                    if viol == 0 and c - rcost[r] < best:
-                        best = c - rcost[r]
+                    # The price of the whole route with u in it, minus the route's: lateness
+                    # and working time the insertion causes further down the route are in it.
+                    c = _rich_delta(inst, st, r, u, p, buf)
+                    if c < best:
+                        best = c
                         found = p
                 elif not exact[r] or exact_ok(inst, st, r, u, p, buf):
                     best = delta
@@ -210,9 +214,10 @@ def _unlink(st, u):
 
 
 @njit(cache=True, nogil=True)
-def insert(inst, st, u, stamp, cstamp, tick, buf):
-    """Inserts ``u`` at its cheapest position (routes of its neighbours first, then all);
-    leaves it out when that costs more than its penalty. Returns the route (-1: left out)."""
+def insert(inst, st, u, stamp, cstamp, tick, buf, anywhere):
+    """Inserts ``u`` at its cheapest position (routes of its neighbours first, then, with
+    ``anywhere``, every route); leaves it out when that costs more than its penalty. Returns the
+    route (-1: left out)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
      speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
      xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
@@ -241,7 +246,7 @@ def insert(inst, st, u, stamp, cstamp, tick, buf):
             if p >= 0:
                 best_r = r
                 best_p = p
-    if best_r < 0:
+    if best_r < 0 and anywhere:
         for r in range(nv):
             if stamp[r] != tick and rlen[r] > 0:
                 stamp[r] = tick
@@ -375,6 +380,7 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
     nv = vstart.shape[0]
     nn = n + 2 * nv
     removed = np.empty(n, dtype=np.int64)
+    out_pool = np.empty(n, dtype=np.int64)
     buf = np.empty(n + 2, dtype=np.int64)
     keys = np.empty(n, dtype=np.float64)
     stamp = np.zeros(nv, dtype=np.int64)
@@ -404,11 +410,21 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
         k, n_touched = ruin(inst, st, removed, rstamp, tick, buf, touched)
         for i in range(n_touched):
             dirty[touched[i]] = step
-        # Orders the plan leaves out are retried at every step as well.
+        # Orders the plan leaves out are retried too, a few at a time: retrying all of them at
+        # every step made a step cost O(left out × routes) on over-subscribed days (1000
+        # orders with 350 left out: ~60 steps/s).
+        n_ruined = k
+        n_out = 0
         for u in range(n):
-            if rte[u] < 0 and _not_in(removed, k, u):
-                removed[k] = u
-                k += 1
+            if rte[u] < 0 and _not_in(removed, n_ruined, u):
+                out_pool[n_out] = u
+                n_out += 1
+        retry = min(n_out, RETRY_LEFT_OUT)
+        for i in range(retry):
+            j = i + int(np.random.random() * (n_out - i))
+            out_pool[i], out_pool[j] = out_pool[j], out_pool[i]
+            removed[k] = out_pool[i]
+            k += 1
         if k == 0:
             continue
         # Recreate order (SISR's weights): random 4, demand 4, far 2, close 1; window end 2.
@@ -428,7 +444,10 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
         order = np.argsort(keys[:k])
         for i in range(k):
             tick += 1
-            r = insert(inst, st, removed[order[i]], stamp, cstamp, tick, buf)
+            # Orders taken out by this step's ruin may go anywhere; orders left out of the plan
+            # before it are tried near their neighbours only (trying every route for each made
+            # steps on over-subscribed days cost O(routes)).
+            r = insert(inst, st, removed[order[i]], stamp, cstamp, tick, buf, order[i] < n_ruined)
             if r >= 0:
                 dirty[r] = step
         new = total_cost(inst, st)
@@ -455,7 +474,7 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
 @njit(cache=True, nogil=True)
 def _not_in(removed, k, u):
     """True when ``u`` is not among the first ``k`` removed orders."""
-    for i in range(k):
+    for i in range(k):  # noqa: SIM110  (a plain loop: numba compiles it to a tight scan)
         if removed[i] == u:
             return False
     return True

@@ -8,7 +8,7 @@ everywhere, and its evaluation reports the same times, KPIs and objective.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +77,21 @@ class RuleBook:
     def times(self, sequences: Sequence[Sequence[int]]) -> list[Timing]:
         return [self.time(v, seq) for v, seq in enumerate(sequences)]
 
+    def objective(self, sequences: Sequence[Sequence[int]], orders: Iterable[int]) -> float:
+        """Scaled price of a plan of ``orders``: its routes, the penalties of those it leaves
+        out (mandatory ones: ``rules.BIG``), and ``rules.BIG`` per route breaking a rule."""
+        total = 0.0
+        for v, seq in enumerate(sequences):
+            nodes = np.asarray(seq, dtype=np.int64)
+            m = nodes.size
+            scratch = np.empty(m), np.empty(m), np.empty(0)
+            if rules.violations(self.packed, v, nodes, m, *scratch):
+                total += rules.BIG
+            total += rules.route_cost(self.packed, v, nodes, m, *scratch)[1]
+        routed = {i for seq in sequences for i in seq}
+        pen = self.packed[7]
+        return total + float(sum(pen[i] for i in orders if int(i) not in routed))
+
     def repair(self, v: int, seq: Sequence[int]) -> list[int]:
         """``seq`` without the fewest visits whose removal makes the route keep every rule
         (the visit whose removal breaks the fewest rules, then costs least, first). A plan
@@ -87,7 +102,7 @@ class RuleBook:
         m = len(seq)
         scratch = np.empty(m), np.empty(m), np.empty(self.nbreaks[v])
         while seq and rules.violations(self.packed, v, np.asarray(seq, dtype=np.int64), len(seq), *scratch):
-            best = None
+            best: tuple[tuple[int, float], int] | None = None
             for k in range(len(seq)):
                 rest = np.asarray(seq[:k] + seq[k + 1:], dtype=np.int64)
                 broken = rules.violations(self.packed, v, rest, rest.size, *scratch)
@@ -95,6 +110,7 @@ class RuleBook:
                 key = (broken, cost)
                 if best is None or key < best[0]:
                     best = (key, k)
+            assert best is not None  # seq is not empty
             seq.pop(best[1])
         return seq
 

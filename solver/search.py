@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from solver import construction, decompose, improve
 from solver.model import Problem, SolveStatus, TravelMatrices
 from solver.replan import Context as ReplanContext
 from solver.routing_model import RoutingModel, SearchConfig, Solution, improves
+from solver.schedule import RuleBook
 from solver.vehicles import Vehicles
 
 
@@ -80,12 +81,16 @@ def search(
                 on_sequences([list(s) for s in sequences], -1, first_s)
                 streamed = True
         if kernel and not stop.cancelled():
-            def kernel_best(seqs: list[list[int]], _elapsed_s: float) -> None:
-                on_sequences(seqs, -1, time.perf_counter() - started)
+            kernel_best = None
+            if on_sequences is not None:
+                report = on_sequences
+
+                def kernel_best(seqs: list[list[int]], _elapsed_s: float) -> None:
+                    report(seqs, -1, time.perf_counter() - started)
 
             result = improve.improve(inst, sequences, budget_s=max(0.0, config.improve_share * stop.left_s()),
                                      should_stop=should_stop, seed=problem.options.random_seed,
-                                     on_sequences=kernel_best if on_sequences is not None else None,
+                                     on_sequences=kernel_best,
                                      interval_s=interval_s)
             if large and on_sequences is not None:
                 on_sequences([list(s) for s in result.sequences], -1, time.perf_counter() - started)
@@ -101,12 +106,22 @@ def search(
         return decompose.rounds(problem, matrices, vehicles, allowed, served, assignment_cost, sequences,
                                 stop.deadline, started, first_s, should_stop=should_stop, on_solution=on_solution,
                                 on_sequences=on_sequences, config=config)
+    assert model is not None  # built above whenever the problem is not decomposed
     solution = model.search(max(0.01, stop.left_s()), should_stop=should_stop, on_solution=on_solution,
                             on_sequences=on_sequences, sequences_interval_s=interval_s, starts=starts,
-                            start_streamed=streamed, first_solution_s=first_s, origin_s=started, config=config)
+                            start_streamed=streamed, first_solution_s=first_s, origin_s=started,
+                            # OR-Tools' check of a start plan takes long with breaks at a few
+                            # hundred orders: its budget comes from the whole limit, not the rest.
+                            read_budget_s=max(0.1, min(2.0, 0.2 * time_limit_s)), config=config)
     if solution.status is SolveStatus.TIME_LIMIT and not any(solution.sequences) and solution.solutions_found <= 1:
         # OR-Tools hands back its trivial "nothing performed" assignment when the time runs
         # out while it builds a first plan: that is no plan, and its orders were never tried.
         solution = Solution.empty(vehicles.count, SolveStatus.NO_SOLUTION, solution.first_solution_s,
                                   solution.solutions_found, solution.search_s)
+    if starts and solution.sequences != starts[0]:
+        # OR-Tools ranks plans by its own schedule: the best plan so far stands, by the rules.
+        book = RuleBook(problem, matrices, vehicles, allowed, assignment_cost)
+        if book.objective(starts[0], served) < book.objective(solution.sequences, served):
+            status = solution.status if solution.status is not SolveStatus.NO_SOLUTION else SolveStatus.TIME_LIMIT
+            solution = replace(solution, sequences=[list(s) for s in starts[0]], status=status, objective_scaled=-1)
     return solution

@@ -38,6 +38,7 @@ class Vehicles:
                 rows.append((e, k, start, home, shift.start_s, shift.end_s, max_work, engineer.speed_factor))
         cols = list(zip(*rows)) if rows else [()] * 8
         ints = [np.asarray(col, dtype=np.int64) for col in cols[:7]]
-        return cls(*ints, speed_factor=np.asarray(cols[7], dtype=np.float64))
+        return cls(ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], ints[6],
+                   speed_factor=np.asarray(cols[7], dtype=np.float64))
 
 
