@@ -263,7 +263,7 @@ class App:
         def run() -> None:
             try:
                 events.put(("outcome", self.run(self.pool, task, call, admitted=True, on_progress=events.put, time_limit_s=limit_s)))
-            except BaseException as exc:  # noqa: BLE001 - handed to the handler thread
+            except BaseException as exc:
                 events.put(("error", exc))
 
         threading.Thread(target=run, name="solve-stream", daemon=True).start()
@@ -450,7 +450,7 @@ class App:
                     task = SolveTask(problems[i], self.limits)
                     plans[i] = result(self.run(self.pool, task, call, admitted=True, aborted=stop,
                                                time_limit_s=problems[i].options.time_limit_s))
-                except BaseException as exc:  # noqa: BLE001
+                except BaseException as exc:
                     with lock:
                         failed.append(exc)
                     return

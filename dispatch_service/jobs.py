@@ -199,7 +199,7 @@ class JobRegistry:
         result = None
         try:
             result = work(job.cancel.is_set, progress)
-        except Exception as exc:  # noqa: BLE001 - recorded on the job
+        except Exception as exc:
             failed = exc
         with self._lock:
             if job.state in ENDED:  # recorded FAILED by close() meanwhile

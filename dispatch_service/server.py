@@ -45,7 +45,7 @@ def _unary(name: str):
         request_id = current_request_id() or uuid.uuid4().hex[:16]
         try:
             return getattr(self.app, name)(request, _call(context))
-        except Exception as exc:  # noqa: BLE001 - every failure ends the call with its status
+        except Exception as exc:
             errors.abort(context, exc, request_id)
 
     return handler
@@ -56,7 +56,7 @@ def _streaming(name: str):
         request_id = current_request_id() or uuid.uuid4().hex[:16]
         try:
             yield from getattr(self.app, name)(request, _call(context))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.abort(context, exc, request_id)
 
     return handler

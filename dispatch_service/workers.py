@@ -16,6 +16,7 @@ worker are served first come, first served.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import multiprocessing as mp
@@ -98,7 +99,7 @@ def _worker_main(conn, stop_flag, parent_pid: int, map_paths: dict[str, str] | N
                 task, should_stop=lambda: stop_flag.value == 1, progress=lambda value: conn.send(Outcome("progress", value))
             )
             conn.send(Outcome(kind, value))
-        except BaseException:  # noqa: BLE001 - reported to the caller, the worker lives on
+        except BaseException:
             conn.send(Outcome("error", traceback.format_exc(limit=20)))
 
 
@@ -202,7 +203,7 @@ class SolverPool:
                 return
             try:
                 worker = _Worker(self.map_paths, self.niceness)
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 request.set_exception(exc)
                 continue
             with self._lock:
@@ -387,10 +388,8 @@ class SolverPool:
             self._all.clear()
             self._changed.notify_all()
         for worker in workers:
-            try:
+            with contextlib.suppress(BrokenPipeError, OSError):  # already gone: killed below anyway
                 worker.conn.send(None)
-            except (BrokenPipeError, OSError):
-                pass
             worker.kill()
         self._spawn_requests.put(None)
 

@@ -275,6 +275,7 @@ class RoadNetwork:
         dests = n_origins + np.flatnonzero(valid[n_origins:])
         unroutable = unroutable.copy()
         if origins.size and dests.size:
+            assert snaps is not None  # valid points are finite, and finite points were snapped
             opts = self.point_options(_take(snaps, valid[finite]))
             targets, slot = self._target_slots(opts)
             columns = position[dests]

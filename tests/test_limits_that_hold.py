@@ -305,7 +305,7 @@ def test_replanning_state_is_validated_in_full_with_exact_paths(stub, body, fiel
 
 
 def test_a_second_server_on_an_address_in_use_refuses_to_start(server):
-    with pytest.raises(ConfigError, match="in use|another server"):
+    with pytest.raises(ConfigError, match=r"in use|another server"):
         DispatchServer(ServerConfig(address=f"127.0.0.1:{server.port}", workers=1, queue_size=0)).start()
 
 
