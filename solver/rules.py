@@ -485,13 +485,43 @@ BIG = 1e15  # penalty of a mandatory order left out: above any plan's cost
 
 
 @njit(cache=True, nogil=True)
+def best_insertion_in_route(inst, flat, lo, m, r, u, with_u, arr, sts):
+    """Vehicle ``r``'s best position for ``u`` in its route ``flat[lo:lo + m]``: the position
+    where inserting ``u`` breaks the fewest rules and then costs least, among those where ``u``
+    itself starts inside a window and ends within the shift. Returns (position (-1: none),
+    the route's price with ``u``, broken rules, ``u``'s arrival, ``u``'s start). ``with_u``,
+    ``arr`` and ``sts`` are scratch arrays of at least ``m + 1``."""
+    service, wlo, whi, shi = inst[1], inst[2], inst[3], inst[13]
+    nob = np.empty(0)
+    best_p, best_c, best_b, best_a, best_s = -1, 0.0, 0, 0.0, 0.0
+    for p in range(m + 1):
+        for k in range(p):
+            with_u[k] = flat[lo + k]
+        with_u[p] = u
+        for k in range(p, m):
+            with_u[k + 1] = flat[lo + k]
+        viol = violations(inst, r, with_u, m + 1, arr, sts, nob)
+        s_u = sts[p]
+        inside = False
+        for w in range(wlo.shape[1]):
+            if wlo[u, w] <= s_u <= whi[u, w]:
+                inside = True
+        if not inside or s_u + service[u] > shi[r]:
+            continue
+        c = route_cost(inst, r, with_u, m + 1, arr, sts, nob)[1]
+        if best_p < 0 or viol < best_b or (viol == best_b and c < best_c):
+            best_p, best_c, best_b = p, c, viol
+            # route_cost re-ran the schedule: arr/sts hold this position's times.
+            best_a, best_s = arr[p], sts[p]
+    return best_p, best_c, best_b, best_a, best_s
+
+
+@njit(cache=True, nogil=True)
 def best_insertions(inst, flat, offsets, u, pos, cost, broken, arrival, start):
     """For each vehicle ``r`` (its route ``flat[offsets[r]:offsets[r + 1]]``) that may serve
-    ``u``: the position where inserting ``u`` breaks the fewest rules and then costs least,
-    among those where ``u`` itself starts inside a window and ends within the shift. Fills
-    ``pos`` (-1: none), ``cost`` (the route's price with ``u``), ``broken``, and ``u``'s
-    ``arrival`` and ``start`` there."""
-    allowed, service, wlo, whi, shi = inst[8], inst[1], inst[2], inst[3], inst[13]
+    ``u``: ``best_insertion_in_route``. Fills ``pos`` (-1: none), ``cost`` (the route's price
+    with ``u``), ``broken``, and ``u``'s ``arrival`` and ``start`` there."""
+    allowed = inst[8]
     nv = offsets.shape[0] - 1
     longest = 0
     for r in range(nv):
@@ -499,32 +529,42 @@ def best_insertions(inst, flat, offsets, u, pos, cost, broken, arrival, start):
     with_u = np.empty(longest + 1, dtype=np.int64)
     arr = np.empty(longest + 1)
     sts = np.empty(longest + 1)
-    nob = np.empty(0)
     for r in range(nv):
         pos[r] = -1
         if not allowed[u, r]:
             continue
         lo = offsets[r]
-        m = offsets[r + 1] - lo
-        for p in range(m + 1):
-            for k in range(p):
-                with_u[k] = flat[lo + k]
-            with_u[p] = u
-            for k in range(p, m):
-                with_u[k + 1] = flat[lo + k]
-            viol = violations(inst, r, with_u, m + 1, arr, sts, nob)
-            s_u = sts[p]
-            inside = False
-            for w in range(wlo.shape[1]):
-                if wlo[u, w] <= s_u <= whi[u, w]:
-                    inside = True
-            if not inside or s_u + service[u] > shi[r]:
+        pos[r], cost[r], broken[r], arrival[r], start[r] = best_insertion_in_route(
+            inst, flat, lo, offsets[r + 1] - lo, r, u, with_u, arr, sts)
+
+
+@njit(cache=True, nogil=True)
+def slot_insertions(inst, flat, offsets, u, slot_lo, slot_hi, pos, cost, broken, arrival, start):
+    """``best_insertions`` once per slot: for slot ``s`` the order ``u`` has the one window
+    ``[slot_lo[s], slot_hi[s]]`` (already clipped like every window; lo > hi: none) and rows
+    ``s`` of the outputs (slots × vehicles) are filled. Only vehicles whose shift can hold a
+    visit starting in the slot are priced (the others keep ``pos`` -1). Overwrites ``u``'s
+    windows in ``inst`` (the caller's copy)."""
+    allowed, service, wlo, whi, slo, shi = inst[8], inst[1], inst[2], inst[3], inst[12], inst[13]
+    nv = offsets.shape[0] - 1
+    longest = 0
+    for r in range(nv):
+        longest = max(longest, offsets[r + 1] - offsets[r])
+    with_u = np.empty(longest + 1, dtype=np.int64)
+    arr = np.empty(longest + 1)
+    sts = np.empty(longest + 1)
+    for w in range(wlo.shape[1]):
+        wlo[u, w] = INF
+        whi[u, w] = -INF
+    for s in range(slot_lo.shape[0]):
+        wlo[u, 0] = slot_lo[s]
+        whi[u, 0] = slot_hi[s]
+        for r in range(nv):
+            pos[s, r] = -1
+            if not allowed[u, r] or slot_lo[s] > slot_hi[s]:
                 continue
-            c = route_cost(inst, r, with_u, m + 1, arr, sts, nob)[1]
-            if pos[r] < 0 or viol < broken[r] or (viol == broken[r] and c < cost[r]):
-                pos[r] = p
-                cost[r] = c
-                broken[r] = viol
-                # route_cost re-ran the schedule: arr/sts hold this position's times.
-                arrival[r] = arr[p]
-                start[r] = sts[p]
+            if slot_lo[s] + service[u] > shi[r] or slot_hi[s] < slo[r]:
+                continue  # no start in the slot lies in this shift
+            lo = offsets[r]
+            pos[s, r], cost[s, r], broken[s, r], arrival[s, r], start[s, r] = best_insertion_in_route(
+                inst, flat, lo, offsets[r + 1] - lo, r, u, with_u, arr, sts)
