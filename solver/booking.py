@@ -1,0 +1,259 @@
+"""Appointment booking: which visit slots of the coming days the fleet can keep for a new order.
+
+A slot is the new order with one time window, the slot ([start, end] of the start of service,
+inclusive). Every slot is priced by the rule book in one compiled call
+(``rules.slot_insertions``): for each engineer shift that may serve the order and can hold a
+visit in the slot, the best position in its route and the route's whole price with the order
+there. So ``added_cost`` is exactly the change in the plan's objective when the order is booked
+in that slot at that position (as for ``solver.insertion``), and a slot is *kept* only when the
+engineer's route with the order breaks no rule.
+
+A slot that cannot be kept says why: the order's own rules first (its site unroutable, no
+qualified engineer, hard territories), then, from ``solver.feasibility`` run on the order alone
+with the slot as its window, the furthest stage a qualified shift reached (outside shifts,
+unreachable in the slot, hard SLA deadline, working time, capacity); an order that could be
+served alone in the slot but fits no current route is ``CAPACITY_EXCEEDED`` when no route has
+load left for its demand, else ``DAY_FULL``.
+
+The grade (0-100) combines cost and risk, documented in ``grade``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from solver import construction, feasibility, rules
+from solver.insertion import NewTravel, PlanState, _with_new_order
+from solver.limits import COST_SCALE
+from solver.locations import Locations
+from solver.model import Order, PlannedRoute, Problem, TimeWindow, TravelMatrices, UnassignedReason
+from solver.vehicles import Vehicles
+
+# The grade: cost is worth GRADE_COST_POINTS, risk GRADE_RISK_POINTS (see ``grade``).
+GRADE_COST_POINTS = 60
+GRADE_RISK_POINTS = 40
+GRADE_FULL_SLACK_S = 2 * 3600  # slack at which a slot counts as riskless
+
+
+class SlotReason(enum.Enum):
+    """Why a slot cannot be kept."""
+
+    BLACKOUT = "blackout"  # the slot overlaps a blackout interval of the request
+    UNROUTABLE = "unroutable"  # the order's site is not reachable on the map
+    NO_QUALIFIED_ENGINEER = "no_qualified_engineer"  # skills, required / excluded engineers
+    OUTSIDE_TERRITORY = "outside_territory"  # outside every qualified engineer's hard territory
+    CAPACITY_EXCEEDED = "capacity_exceeded"  # the demand fits no qualified route's load left
+    OUTSIDE_SHIFTS = "outside_shifts"  # no qualified shift can hold the visit in the slot
+    UNREACHABLE_IN_SLOT = "unreachable_in_slot"  # alone, no shift gets there in the slot and back
+    SLA_DEADLINE = "sla_deadline"  # the hard SLA deadline falls before the slot can be kept
+    WORKING_TIME_EXCEEDED = "working_time_exceeded"  # alone, the trip exceeds every maximum working time
+    DAY_FULL = "day_full"  # servable alone, but every route of the slot's day would break a rule
+
+
+_FROM_FEASIBILITY = {
+    UnassignedReason.UNROUTABLE: SlotReason.UNROUTABLE,
+    UnassignedReason.NO_QUALIFIED_ENGINEER: SlotReason.NO_QUALIFIED_ENGINEER,
+    UnassignedReason.OUTSIDE_TERRITORY: SlotReason.OUTSIDE_TERRITORY,
+    UnassignedReason.CAPACITY_EXCEEDED: SlotReason.CAPACITY_EXCEEDED,
+    UnassignedReason.OUTSIDE_SHIFTS: SlotReason.OUTSIDE_SHIFTS,
+    UnassignedReason.UNREACHABLE_IN_TIME_WINDOWS: SlotReason.UNREACHABLE_IN_SLOT,
+    UnassignedReason.SLA_DEADLINE_UNREACHABLE: SlotReason.SLA_DEADLINE,
+    UnassignedReason.WORKING_TIME_EXCEEDED: SlotReason.WORKING_TIME_EXCEEDED,
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A promise the customer could be offered: service starts in ``[start_s, end_s]``."""
+
+    start_s: int
+    end_s: int
+    blacked_out: bool = False
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """One slot for one order: kept (with who keeps it and at what price) or why not."""
+
+    slot: Slot
+    kept: bool
+    reason: SlotReason | None = None  # set when not kept
+    engineer_id: str = ""
+    shift_index: int = 0
+    position: int = 0  # index in the route's order ids at which the order goes
+    arrival_s: int = 0
+    visit_start_s: int = 0
+    added_cost: float = 0.0  # cost units: exactly the change in the plan's objective
+    sla_slack_s: int | None = None  # deadline - start; None without a deadline
+    slot_slack_s: int = 0  # slot end - start: delay the promise itself can absorb
+    day_slack_s: int = 0  # the engineer's day left: min(shift end - route end, working time left)
+    grade: int = 0  # 0-100, see ``grade``
+    vehicle: int = -1  # the engineer shift's vehicle index (for ``booked_plan``)
+
+
+def grid(day_starts_s: Sequence[int], offsets_s: Sequence[int], length_s: int) -> list[tuple[int, int]]:
+    """Slots of a grid: on each day (its start, epoch seconds), one slot starting at each
+    offset, ``length_s`` long, end inclusive; in time order."""
+    return sorted({(d + o, d + o + length_s) for d in day_starts_s for o in offsets_s})
+
+
+def blacked_out(slots: Sequence[tuple[int, int]], blackouts: Sequence[tuple[int | None, int | None]]) -> list[Slot]:
+    """``slots`` with those overlapping a blackout (``[start, end)``, None: open) marked."""
+    out = []
+    for lo, hi in slots:
+        hit = any((b_lo is None or b_lo < hi) and (b_hi is None or lo < b_hi) for b_lo, b_hi in blackouts)
+        out.append(Slot(lo, hi, hit))
+    return out
+
+
+def grade(added_cost: float, cheapest: float, dearest: float, slack_s: float) -> int:
+    """0-100: ``GRADE_COST_POINTS`` × where the slot's added cost lies between the dearest
+    (0) and the cheapest (1) kept slot of the same order, plus ``GRADE_RISK_POINTS`` × the
+    smallest of its slot slack, day slack and SLA slack over ``GRADE_FULL_SLACK_S`` (capped at
+    1; none or negative: 0). The cheapest slot with two hours of slack everywhere grades 100."""
+    cost_score = 1.0 if dearest - cheapest <= 1e-9 else (dearest - added_cost) / (dearest - cheapest)
+    risk_score = min(1.0, max(0.0, slack_s) / GRADE_FULL_SLACK_S)
+    return int(round(GRADE_COST_POINTS * cost_score + GRADE_RISK_POINTS * risk_score))
+
+
+def offer_slots(state: PlanState, new: Order, travel: NewTravel, slots: Sequence[Slot],
+                inside_territory: np.ndarray | None = None) -> list[SlotOffer]:
+    """Every slot for ``new`` (its own windows are ignored), in the order of ``slots``.
+    ``inside_territory`` (bool, engineers): the order's site lies in each one's area."""
+    problem, vehicles = state.problem, state.vehicles
+    new = replace(new, time_windows=())
+    eligible = feasibility.qualified_engineers(problem, [new])[0]
+    territory = feasibility.hard_territory_allowed(problem, None if inside_territory is None else inside_territory[None, :])
+    if territory is not None:
+        eligible &= territory[0]
+    n_slots, nv = len(slots), vehicles.count
+    pos = np.full((n_slots, nv), -1, dtype=np.int64)
+    cost, broken = np.zeros((n_slots, nv)), np.zeros((n_slots, nv), dtype=np.int64)
+    arrival, start = np.zeros((n_slots, nv)), np.zeros((n_slots, nv))
+    windows = np.asarray([_clipped(state, new, s) for s in slots], dtype=np.float64).reshape(-1, 2)
+    packed: tuple | None = None
+    u = -1
+    if not travel.unroutable and eligible.any() and n_slots and nv:
+        packed, u = _with_new_order(state, new, travel, eligible, inside_territory)
+        rules.slot_insertions(packed, state.flat, state.offsets, u, np.ascontiguousarray(windows[:, 0]),
+                              np.ascontiguousarray(windows[:, 1]), pos, cost, broken, arrival, start)
+    before_cost = np.asarray([t.cost_scaled for t in state.timings])
+    added = (cost - before_cost[None, :]) / COST_SCALE
+    kept = (pos >= 0) & (broken == 0)
+    offers: list[SlotOffer | None] = [None] * n_slots
+    for s in map(int, np.flatnonzero(kept.any(axis=1))):
+        cands = np.flatnonzero(kept[s])
+        v = int(cands[np.argmin(added[s, cands])])
+        assert packed is not None
+        offers[s] = _kept(state, packed, u, new, slots[s], windows[s], v, int(pos[s, v]), float(added[s, v]),
+                          int(arrival[s, v]), int(start[s, v]))
+    missing = [s for s in range(n_slots) if offers[s] is None]
+    for s, reason in zip(missing, _why_not(state, new, travel, [slots[s] for s in missing], windows[missing], inside_territory)):
+        offers[s] = SlotOffer(slots[s], False, reason)
+    done = [o for o in offers if o is not None]
+    costs = [o.added_cost for o in done if o.kept]
+    if costs:
+        lo, hi = min(costs), max(costs)
+        done = [replace(o, grade=grade(o.added_cost, lo, hi, _slack(o))) if o.kept else o for o in done]
+    return done
+
+
+def ranked(offers: Sequence[SlotOffer]) -> list[SlotOffer]:
+    """Kept offers, best first: highest grade, then least added cost, then earliest."""
+    return sorted((o for o in offers if o.kept), key=lambda o: (-o.grade, o.added_cost, o.slot.start_s))
+
+
+def booked_plan(state: PlanState, new: Order, offer: SlotOffer) -> tuple[Problem, list[PlannedRoute], Order]:
+    """The problem and plan with ``new`` booked as ``offer`` says: the order gets the slot as
+    its one time window and goes into the engineer's route at the quoted position."""
+    problem, vehicles = state.problem, state.vehicles
+    booked = replace(new, time_windows=(TimeWindow(offer.slot.start_s, offer.slot.end_s),))
+    routes = []
+    for v, seq in enumerate(state.sequences):
+        ids = [problem.orders[i].id for i in seq]
+        if v == offer.vehicle:
+            ids.insert(offer.position, booked.id)
+        if ids:
+            routes.append(PlannedRoute(problem.engineers[int(vehicles.engineer[v])].id, int(vehicles.shift[v]), tuple(ids)))
+    return replace(problem, orders=(*problem.orders, booked)), routes, booked
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _clipped(state: PlanState, new: Order, slot: Slot) -> tuple[float, float]:
+    """The slot as the order's window, clipped as every window is (``construction._windows``:
+    the fleet's shifts, a hard SLA deadline); blacked-out slots get none."""
+    if slot.blacked_out:
+        return (np.inf, -np.inf)
+    vehicles = state.vehicles
+    t_lo, t_hi = (int(vehicles.shift_start_s.min()), int(vehicles.shift_end_s.max())) if vehicles.count else (0, 0)
+    lo, hi = construction._windows(replace(new, time_windows=(TimeWindow(slot.start_s, slot.end_s),)), t_lo, t_hi)[0]
+    return (float(lo), float(hi))
+
+
+def _slack(o: SlotOffer) -> float:
+    slack = min(o.slot_slack_s, o.day_slack_s)
+    return slack if o.sla_slack_s is None else min(slack, o.sla_slack_s)
+
+
+def _kept(state: PlanState, packed: tuple, u: int, new: Order, slot: Slot, window: np.ndarray, v: int, p: int,
+          added_cost: float, arrival_s: int, start_s: int) -> SlotOffer:
+    """The details of keeping ``slot`` at position ``p`` of vehicle ``v``: the day it leaves."""
+    problem, vehicles = state.problem, state.vehicles
+    seq = state.sequences[v]
+    with_u = np.insert(seq, p, u).astype(np.int64)
+    wlo, whi = packed[2], packed[3]
+    wlo[u, 0], whi[u, 0] = window
+    m = with_u.size
+    _, _, depart, end = rules.schedule(packed, v, with_u, m, np.empty(m), np.empty(m), np.empty(0))
+    day_slack = min(float(packed[13][v]) - end, float(packed[14][v]) - (end - depart))
+    return SlotOffer(
+        slot=slot, kept=True, engineer_id=problem.engineers[int(vehicles.engineer[v])].id,
+        shift_index=int(vehicles.shift[v]), position=p, arrival_s=arrival_s, visit_start_s=start_s,
+        added_cost=added_cost, sla_slack_s=None if new.sla_deadline_s is None else int(new.sla_deadline_s - start_s),
+        slot_slack_s=int(window[1] - start_s), day_slack_s=int(day_slack), vehicle=v,
+    )
+
+
+def _why_not(state: PlanState, new: Order, travel: NewTravel, slots: Sequence[Slot], windows: np.ndarray,
+             inside_territory: np.ndarray | None) -> list[SlotReason]:
+    """For each slot no route keeps: the solver's feasibility stages on the order alone with
+    the slot as its window (one order per slot, all at the new site), then load and room."""
+    out: list[SlotReason | None] = [SlotReason.BLACKOUT if s.blacked_out else None for s in slots]
+    todo = [k for k, r in enumerate(out) if r is None]
+    if not todo:
+        return [r for r in out if r is not None]
+    problem, vehicles = state.problem, state.vehicles
+    singles = tuple(replace(new, id=f"slot-{k}", time_windows=(TimeWindow(slots[k].start_s, slots[k].end_s),)) for k in todo)
+    multi = Problem(singles, problem.engineers, problem.options, problem.label)
+    n_orders, k = len(problem.orders), len(todo)
+    depots = np.arange(n_orders, state.matrices.duration_s.shape[0])
+    size = k + depots.size
+    dur = np.zeros((size, size), dtype=np.int64)
+    dist = np.zeros((size, size), dtype=np.int64)
+    dur[k:, k:] = state.matrices.duration_s[np.ix_(depots, depots)]
+    dist[k:, k:] = state.matrices.distance_m[np.ix_(depots, depots)]
+    dur[:k, k:], dur[k:, :k] = travel.from_s[depots][None, :], travel.to_s[depots][:, None]
+    dist[:k, k:], dist[k:, :k] = travel.from_m[depots][None, :], travel.to_m[depots][:, None]
+    unroutable = set(range(k)) if travel.unroutable else set()
+    unroutable |= {k + j for j, loc in enumerate(depots) if loc in state.matrices.unroutable}
+    inside = None if inside_territory is None else np.repeat(inside_territory[None, :], k, axis=0)
+    check = feasibility.check(multi, TravelMatrices(dur, dist, frozenset(unroutable)), Vehicles.of(multi, Locations.of(multi)), inside)
+    demand = np.asarray([o.demand for o in problem.orders] + [0], dtype=np.float64)
+    load = np.asarray([demand[s].sum() for s in state.sequences]) if vehicles.count else np.zeros(0)
+    caps = [problem.engineers[int(e)].capacity for e in vehicles.engineer]
+    capacity = np.asarray([np.inf if c is None else float(c) for c in caps])
+    room = load + new.demand <= capacity
+    for j, slot_k in enumerate(todo):
+        if j in check.reasons:
+            out[slot_k] = _FROM_FEASIBILITY.get(check.reasons[j][0], SlotReason.DAY_FULL)
+        elif not windows[slot_k][0] <= windows[slot_k][1]:
+            out[slot_k] = SlotReason.SLA_DEADLINE  # clipped away by a hard deadline
+        else:
+            out[slot_k] = SlotReason.DAY_FULL if (check.allowed[j] & room).any() else SlotReason.CAPACITY_EXCEEDED
+    return [r if r is not None else SlotReason.DAY_FULL for r in out]
