@@ -1,4 +1,5 @@
-"""RPCs around a plan and the map: EvaluatePlan, RecommendInsertion, ComputeMatrix, EstimateArrival.
+"""RPCs around a plan and the map: EvaluatePlan, RecommendInsertion, RecommendSlots, ComputeMatrix,
+EstimateArrival.
 
 They are cheap (milliseconds to a few seconds at most), so they run in the server process,
 not in solver workers: a dispatcher asking who should take an emergency must not queue behind
@@ -22,16 +23,18 @@ from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.realtime import RpcAbort, _invalid, _queue_full, _unary
 from dispatch_service.worker_task import MatrixTask
 from dispatch_service.workers import QueueFull, SolveAborted, WorkerFailed
-from solver import replan
+from solver import booking, replan
 from solver.errors import InvalidProblem, Violation
 from solver.evaluate import evaluate_plan
 from solver.insertion import PlanState, plan_state, recommend
-from solver.model import GreatCircleModel, LatLng, Problem, RoadNetworkModel, SolveOptions
+from solver.model import GreatCircleModel, LatLng, PlannedRoute, Problem, RoadNetworkModel, SolveOptions
 from solver.validation import order_violations, validate
 
 MAX_MATRIX_POINTS = 5_000
 MAX_MATRIX_PAIRS = 1_000_000
 MAX_CANDIDATES = 100
+MAX_BOOKING_ORDERS = 100  # new orders per RecommendSlots call
+DEFAULT_MAX_SLOTS = 10
 PLAN_STATE_CACHE = 8  # plans whose timing is kept for repeated insertion questions
 
 
@@ -82,6 +85,13 @@ def _travel_model(msg: pb.TravelModel, violations: list[Violation], path: str):
     for v in service_violations(Problem((), (), SolveOptions(travel_model=model)), travel.service()):
         violations.append(Violation(v.field.replace("options.travel_model", path), v.description))
     return model
+
+
+def _routes_of(state: PlanState) -> list[PlannedRoute]:
+    """The plan of a plan state: every vehicle's route with visits."""
+    problem, vehicles = state.problem, state.vehicles
+    return [PlannedRoute(problem.engineers[int(vehicles.engineer[v])].id, int(vehicles.shift[v]), tuple(problem.orders[i].id for i in seq))
+            for v, seq in enumerate(state.sequences) if len(seq)]
 
 
 class PlanningServicerMixin:
@@ -144,6 +154,80 @@ class PlanningServicerMixin:
             while len(cache) > PLAN_STATE_CACHE:
                 cache.popitem(last=False)
         return state
+
+    # -- appointment booking ------------------------------------------------------------------------
+    @_unary
+    def RecommendSlots(self, request: pb.RecommendSlotsRequest, context: grpc.ServicerContext) -> pb.RecommendSlotsResponse:
+        """Slots for each new order against the plan in force (``solver.booking``); with
+        ``reserve``, each order's best slot is booked into the plan the next order sees."""
+        violations: list[Violation] = []
+        grid, wire = convert.slot_grid_from_pb(request.slot_grid, "slot_grid")
+        if not request.HasField("slot_grid"):
+            violations.append(Violation("slot_grid", "is required"))
+        else:
+            violations += wire or booking.grid_violations(grid, "slot_grid")
+        if not 0 <= request.max_slots <= booking.MAX_GRID_SLOTS:
+            violations.append(Violation("max_slots", f"must be in [0, {booking.MAX_GRID_SLOTS}], got {request.max_slots}"))
+        if not 1 <= len(request.orders) <= MAX_BOOKING_ORDERS:
+            violations.append(Violation("orders", f"must hold 1 to {MAX_BOOKING_ORDERS} new orders, got {len(request.orders)}"))
+        if violations:
+            raise _invalid(violations)
+        state = self._plan_state(request)
+        problem = state.problem
+        engineer_ids = {e.id for e in problem.engineers}
+        known = {o.id for o in problem.orders}
+        orders, seen = [], {}
+        for k, msg in enumerate(request.orders):
+            path = f"orders[{k}]"
+            new, wire = convert.order_from_pb(msg, path)
+            violations += wire + order_violations(new, path, engineer_ids, self.limits)
+            if new.time_windows:
+                violations.append(Violation(f"{path}.time_windows", "must be empty: the slots offered are the order's windows"))
+            if new.id in known:
+                violations.append(Violation(f"{path}.id", f"duplicates the id of an order of the plan ('{new.id[:40]}')"))
+            elif new.id in seen:
+                violations.append(Violation(f"{path}.id", f"duplicates the id of orders[{seen[new.id]}] ('{new.id[:40]}')"))
+            seen.setdefault(new.id, k)
+            orders.append(new)
+        if violations:
+            raise _invalid(violations)
+        slots = grid.slots()
+        service = travel.service()
+        model = problem.options.travel_model
+        n0 = len(problem.orders)
+        travels = [service.new_point_travel(problem, o.location) for o in orders]
+        inside = travel.inside_territory(replace(problem, orders=tuple(orders)))
+        pair = None
+        if request.reserve and len(orders) > 1:
+            lat = np.array([o.location.lat for o in orders])
+            lng = np.array([o.location.lng for o in orders])
+            pair = travel.to_matrices(service.points(model, lat, lng))
+        out = pb.RecommendSlotsResponse()
+        reserved: list[int] = []  # indices of the orders booked so far, in booking order
+        current = state
+        for k, new in enumerate(orders):
+            site = travels[k]
+            if reserved and pair is not None:
+                site = booking.travel_with_sites(site, n0, pair.duration_s[reserved, k], pair.duration_s[k, reserved],
+                                                 pair.distance_m[reserved, k], pair.distance_m[k, reserved])
+            offers = booking.offer_slots(current, new, site, slots, None if inside is None else inside[k])
+            best = booking.ranked(offers)[:1] if request.reserve else []
+            if best:
+                booked_problem, routes, _ = booking.booked_plan(current, new, best[0])
+                reserved.append(k)
+                idx = np.asarray(reserved)
+                empty = np.zeros((1, 1), dtype=np.int64)
+                matrices = booking.with_sites(
+                    state.matrices, n0, [travels[a] for a in reserved],
+                    empty if pair is None else pair.duration_s[np.ix_(idx, idx)], empty if pair is None else pair.distance_m[np.ix_(idx, idx)])
+                try:
+                    current = plan_state(booked_problem, matrices, routes)
+                except InvalidProblem as exc:  # pragma: no cover - the plan was checked above
+                    raise _invalid(list(exc.violations)) from None
+            out.orders.append(convert.order_slots_to_pb(new.id, offers, request.max_slots or DEFAULT_MAX_SLOTS, best[0] if best else None))
+        if request.reserve:
+            out.routes.extend(convert.planned_routes_to_pb(_routes_of(current)))
+        return out
 
     # -- geo ----------------------------------------------------------------------------------------
     @_unary

@@ -20,6 +20,7 @@ The grade (0-100) combines cost and risk, documented in ``grade``.
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from solver import construction, feasibility, rules
+from solver.errors import Violation
 from solver.insertion import NewTravel, PlanState, _with_new_order
 from solver.limits import COST_SCALE
 from solver.locations import Locations
@@ -37,6 +39,14 @@ from solver.vehicles import Vehicles
 GRADE_COST_POINTS = 60
 GRADE_RISK_POINTS = 40
 GRADE_FULL_SLACK_S = 2 * 3600  # slack at which a slot counts as riskless
+
+MAX_GRID_SLOTS = 1000
+MAX_GRID_DAYS_AFTER = 31
+MAX_DAILY_STARTS = 96
+MAX_BLACKOUTS = 1000
+MAX_UTC_OFFSET_S = 14 * 3600
+DAY_S = 86_400
+DEFAULT_DAY_START_S, DEFAULT_DAY_END_S = 8 * 3600, 18 * 3600
 
 
 class SlotReason(enum.Enum):
@@ -93,6 +103,84 @@ class SlotOffer:
     day_slack_s: int = 0  # the engineer's day left: min(shift end - route end, working time left)
     grade: int = 0  # 0-100, see ``grade``
     vehicle: int = -1  # the engineer shift's vehicle index (for ``booked_plan``)
+
+
+@dataclass(frozen=True)
+class SlotGrid:
+    """Visit slots over a range of local days (see ``RecommendSlotsRequest.slot_grid``)."""
+
+    slot_length_s: int
+    first_day: datetime.date
+    last_day: datetime.date | None = None  # None: first_day
+    utc_offset_s: int = 0  # local time minus UTC
+    daily_starts_s: tuple[int, ...] = ()  # local times of day; empty: tile the day window
+    day_start_s: int | None = None  # None: DEFAULT_DAY_START_S
+    day_end_s: int | None = None  # None: DEFAULT_DAY_END_S
+    blackouts: tuple[tuple[int | None, int | None], ...] = ()  # [start, end), None: open
+
+    def offsets_s(self) -> list[int]:
+        """Local times of day at which slots start."""
+        if self.daily_starts_s:
+            return list(self.daily_starts_s)
+        lo = DEFAULT_DAY_START_S if self.day_start_s is None else self.day_start_s
+        hi = DEFAULT_DAY_END_S if self.day_end_s is None else self.day_end_s
+        return list(range(lo, hi - self.slot_length_s + 1, self.slot_length_s)) if self.slot_length_s > 0 else []
+
+    def day_starts_s(self) -> list[int]:
+        """Each day's local midnight as epoch seconds."""
+        last = self.last_day or self.first_day
+        epoch = datetime.date(1970, 1, 1)
+        first = (self.first_day - epoch).days
+        return [(first + d) * DAY_S - self.utc_offset_s for d in range((last - self.first_day).days + 1)]
+
+    def slots(self) -> list[Slot]:
+        return blacked_out(grid(self.day_starts_s(), self.offsets_s(), self.slot_length_s), self.blackouts)
+
+
+def grid_violations(g: SlotGrid, path: str = "slot_grid") -> list[Violation]:
+    """Every rule a slot grid breaks, by field path; checked before any work."""
+    out: list[Violation] = []
+
+    def minutes(value: int, field: str, lo: int, hi: int, what: str) -> bool:
+        if not lo <= value <= hi or value % 60:
+            out.append(Violation(f"{path}.{field}", f"must be whole minutes in {what}, got {value} s"))
+            return False
+        return True
+
+    minutes(g.slot_length_s, "slot_length", 60, DAY_S, "[1 min, 24 h]")
+    last = g.last_day or g.first_day
+    if last < g.first_day:
+        out.append(Violation(f"{path}.last_day", f"must not be before first_day ({g.first_day.isoformat()}), got {last.isoformat()}"))
+    elif (last - g.first_day).days > MAX_GRID_DAYS_AFTER:
+        out.append(Violation(f"{path}.last_day", f"must be at most {MAX_GRID_DAYS_AFTER} days after first_day, got {(last - g.first_day).days}"))
+    minutes(g.utc_offset_s, "utc_offset", -MAX_UTC_OFFSET_S, MAX_UTC_OFFSET_S, "[-14 h, 14 h]")
+    if len(g.daily_starts_s) > MAX_DAILY_STARTS:
+        out.append(Violation(f"{path}.daily_slot_starts", f"at most {MAX_DAILY_STARTS} are accepted, got {len(g.daily_starts_s)}"))
+    for k, start in enumerate(g.daily_starts_s[:MAX_DAILY_STARTS]):
+        if minutes(start, f"daily_slot_starts[{k}]", 0, DAY_S - 60, "[0, 24 h)") and k and start <= g.daily_starts_s[k - 1]:
+            out.append(Violation(f"{path}.daily_slot_starts[{k}]", "must be later than the one before (strictly increasing)"))
+    if not g.daily_starts_s:
+        lo = DEFAULT_DAY_START_S if g.day_start_s is None else g.day_start_s
+        hi = DEFAULT_DAY_END_S if g.day_end_s is None else g.day_end_s
+        ok = minutes(lo, "day_start", 0, DAY_S - 60, "[0, 24 h)") & minutes(hi, "day_end", 60, DAY_S, "(0, 24 h]")
+        if ok and hi <= lo:
+            out.append(Violation(f"{path}.day_end", f"must be after day_start ({lo} s), got {hi} s"))
+        elif ok and g.slot_length_s >= 60 and lo + g.slot_length_s > hi:
+            out.append(Violation(f"{path}.slot_length", f"must fit in the day window [day_start, day_end] ({hi - lo} s), got {g.slot_length_s} s"))
+    if len(g.blackouts) > MAX_BLACKOUTS:
+        out.append(Violation(f"{path}.blackouts", f"at most {MAX_BLACKOUTS} are accepted, got {len(g.blackouts)}"))
+    for k, (b_lo, b_hi) in enumerate(g.blackouts[:MAX_BLACKOUTS]):
+        if b_lo is None and b_hi is None:
+            out.append(Violation(f"{path}.blackouts[{k}]", "must set start_time, end_time or both"))
+        elif b_lo is not None and b_hi is not None and b_hi <= b_lo:
+            out.append(Violation(f"{path}.blackouts[{k}].end_time", "must be after start_time (the end is exclusive)"))
+    if not out:
+        count = len(g.day_starts_s()) * len(g.offsets_s())
+        if count > MAX_GRID_SLOTS:
+            out.append(Violation(path, f"must make at most {MAX_GRID_SLOTS} slots (days × slots a day), got {count}"))
+        elif count == 0:
+            out.append(Violation(path, "makes no slot"))
+    return out
 
 
 def grid(day_starts_s: Sequence[int], offsets_s: Sequence[int], length_s: int) -> list[tuple[int, int]]:
@@ -180,6 +268,39 @@ def booked_plan(state: PlanState, new: Order, offer: SlotOffer) -> tuple[Problem
         if ids:
             routes.append(PlannedRoute(problem.engineers[int(vehicles.engineer[v])].id, int(vehicles.shift[v]), tuple(ids)))
     return replace(problem, orders=(*problem.orders, booked)), routes, booked
+
+
+def with_sites(matrices: TravelMatrices, n_orders: int, travels: Sequence[NewTravel], pair_s: np.ndarray,
+               pair_m: np.ndarray) -> TravelMatrices:
+    """``matrices`` (of a problem with ``n_orders`` orders, in the ``Locations`` layout) with the
+    sites of ``len(travels)`` more orders appended to its orders: ``travels[a]`` is site ``a``'s
+    travel to and from the problem's locations, ``pair_s`` / ``pair_m`` between the sites."""
+    k, size = len(travels), matrices.duration_s.shape[0]
+    old = np.r_[np.arange(n_orders), n_orders + k + np.arange(size - n_orders)]
+    new = n_orders + np.arange(k)
+    out = []
+    for base, pair, to, frm in ((matrices.duration_s, pair_s, "to_s", "from_s"), (matrices.distance_m, pair_m, "to_m", "from_m")):
+        m = np.zeros((size + k, size + k), dtype=np.int64)
+        m[np.ix_(old, old)] = base
+        for a, t in enumerate(travels):
+            m[new[a], old] = getattr(t, frm)
+            m[old, new[a]] = getattr(t, to)
+        m[np.ix_(new, new)] = pair
+        out.append(m)
+    unroutable = frozenset(int(old[i]) for i in matrices.unroutable) | frozenset(int(new[a]) for a, t in enumerate(travels) if t.unroutable)
+    return TravelMatrices(out[0], out[1], unroutable)
+
+
+def travel_with_sites(travel: NewTravel, n_orders: int, to_s: np.ndarray, from_s: np.ndarray, to_m: np.ndarray,
+                      from_m: np.ndarray) -> NewTravel:
+    """``travel`` (of a new site, over a problem with ``n_orders`` orders) once more orders'
+    sites are appended to the problem's orders (``with_sites``): ``to_s[a]`` from site ``a`` to
+    the new site, ``from_s[a]`` back, and the same in metres."""
+    def put(v: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        return np.concatenate([v[:n_orders], np.asarray(extra, dtype=np.int64), v[n_orders:]])
+
+    return NewTravel(put(travel.to_s, to_s), put(travel.from_s, from_s), put(travel.to_m, to_m), put(travel.from_m, from_m),
+                     travel.unroutable)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from dataclasses import replace
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from solver import booking
 from solver.evaluate import evaluate_plan
