@@ -366,10 +366,10 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
 
 
 @njit(cache=True, nogil=True)
-def violations(inst, r, nodes, m, arrivals, starts, bstart):
-    """``schedule``'s broken rules plus capacity and who may serve (0: the route is feasible)."""
-    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+def _load_and_who(inst, r, nodes, m):
+    """Rules broken beyond the schedule's: capacity, and visits ``r`` may not serve."""
     demand, allowed, cap = inst[4], inst[8], inst[18]
+    viol = 0
     load = 0.0
     for k in range(m):
         load += demand[nodes[k]]
@@ -378,6 +378,13 @@ def violations(inst, r, nodes, m, arrivals, starts, bstart):
     if load > cap[r]:
         viol += 1
     return viol
+
+
+@njit(cache=True, nogil=True)
+def violations(inst, r, nodes, m, arrivals, starts, bstart):
+    """``schedule``'s broken rules plus capacity and who may serve (0: the route is feasible)."""
+    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+    return viol + _load_and_who(inst, r, nodes, m)
 
 
 @njit(cache=True, nogil=True)
@@ -409,18 +416,31 @@ def travel_cost(inst, r, nodes, m):
 
 
 @njit(cache=True, nogil=True)
-def route_cost(inst, r, nodes, m, arrivals, starts, bstart):
-    """(broken rules, cost) of vehicle ``r`` visiting ``nodes[:m]``: arcs, assignment costs,
-    lateness and working time, in scaled units."""
+def _price(inst, r, nodes, m, late_cost, depart, end):
+    """The cost of a scheduled route: arcs, assignment costs, lateness and working time."""
     pref, span = inst[9], inst[19]
-    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
     if m == 0:
-        return viol, 0.0
+        return 0.0
     arcs, secs, metres = travel_cost(inst, r, nodes, m)
     cost = arcs + late_cost + span[r] * (end - depart)
     for k in range(m):
         cost += pref[nodes[k], r]
-    return viol, cost
+    return cost
+
+
+@njit(cache=True, nogil=True)
+def route_cost(inst, r, nodes, m, arrivals, starts, bstart):
+    """(broken rules, cost) of vehicle ``r`` visiting ``nodes[:m]``: arcs, assignment costs,
+    lateness and working time, in scaled units."""
+    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+    return viol, _price(inst, r, nodes, m, late_cost, depart, end)
+
+
+@njit(cache=True, nogil=True)
+def checked_cost(inst, r, nodes, m, arrivals, starts, bstart):
+    """(``violations``, ``route_cost``'s cost) from one schedule."""
+    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+    return viol + _load_and_who(inst, r, nodes, m), _price(inst, r, nodes, m, late_cost, depart, end)
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,22 +505,25 @@ BIG = 1e15  # penalty of a mandatory order left out: above any plan's cost
 
 
 @njit(cache=True, nogil=True)
-def best_insertion_in_route(inst, flat, lo, m, r, u, with_u, arr, sts):
+def best_insertion_in_route(inst, flat, lo, m, r, u, with_u, arr, sts, skip):
     """Vehicle ``r``'s best position for ``u`` in its route ``flat[lo:lo + m]``: the position
     where inserting ``u`` breaks the fewest rules and then costs least, among those where ``u``
     itself starts inside a window and ends within the shift. Returns (position (-1: none),
     the route's price with ``u``, broken rules, ``u``'s arrival, ``u``'s start). ``with_u``,
-    ``arr`` and ``sts`` are scratch arrays of at least ``m + 1``."""
+    ``arr`` and ``sts`` are scratch arrays of at least ``m + 1``; positions ``p`` with
+    ``skip[p]`` are not tried (``skip`` may be empty)."""
     service, wlo, whi, shi = inst[1], inst[2], inst[3], inst[13]
     nob = np.empty(0)
     best_p, best_c, best_b, best_a, best_s = -1, 0.0, 0, 0.0, 0.0
     for p in range(m + 1):
+        if skip.shape[0] > 0 and skip[p]:
+            continue
         for k in range(p):
             with_u[k] = flat[lo + k]
         with_u[p] = u
         for k in range(p, m):
             with_u[k + 1] = flat[lo + k]
-        viol = violations(inst, r, with_u, m + 1, arr, sts, nob)
+        viol, c = checked_cost(inst, r, with_u, m + 1, arr, sts, nob)
         s_u = sts[p]
         inside = False
         for w in range(wlo.shape[1]):
@@ -508,10 +531,8 @@ def best_insertion_in_route(inst, flat, lo, m, r, u, with_u, arr, sts):
                 inside = True
         if not inside or s_u + service[u] > shi[r]:
             continue
-        c = route_cost(inst, r, with_u, m + 1, arr, sts, nob)[1]
         if best_p < 0 or viol < best_b or (viol == best_b and c < best_c):
             best_p, best_c, best_b = p, c, viol
-            # route_cost re-ran the schedule: arr/sts hold this position's times.
             best_a, best_s = arr[p], sts[p]
     return best_p, best_c, best_b, best_a, best_s
 
@@ -529,13 +550,14 @@ def best_insertions(inst, flat, offsets, u, pos, cost, broken, arrival, start):
     with_u = np.empty(longest + 1, dtype=np.int64)
     arr = np.empty(longest + 1)
     sts = np.empty(longest + 1)
+    noskip = np.empty(0, dtype=np.bool_)
     for r in range(nv):
         pos[r] = -1
         if not allowed[u, r]:
             continue
         lo = offsets[r]
         pos[r], cost[r], broken[r], arrival[r], start[r] = best_insertion_in_route(
-            inst, flat, lo, offsets[r + 1] - lo, r, u, with_u, arr, sts)
+            inst, flat, lo, offsets[r + 1] - lo, r, u, with_u, arr, sts, noskip)
 
 
 @njit(cache=True, nogil=True)
@@ -543,9 +565,13 @@ def slot_insertions(inst, flat, offsets, u, slot_lo, slot_hi, pos, cost, broken,
     """``best_insertions`` once per slot: for slot ``s`` the order ``u`` has the one window
     ``[slot_lo[s], slot_hi[s]]`` (already clipped like every window; lo > hi: none) and rows
     ``s`` of the outputs (slots × vehicles) are filled. Only vehicles whose shift can hold a
-    visit starting in the slot are priced (the others keep ``pos`` -1). Overwrites ``u``'s
-    windows in ``inst`` (the caller's copy)."""
-    allowed, service, wlo, whi, slo, shi = inst[8], inst[1], inst[2], inst[3], inst[12], inst[13]
+    visit starting in the slot are priced (the others keep ``pos`` -1), and only positions
+    where ``u`` could be reached by the slot's end: a forward pass without breaks (which only
+    delay) bounds every arrival from below, so the positions left out are exactly ones where
+    ``u`` could not start in its window. Overwrites ``u``'s windows in ``inst`` (the caller's
+    copy)."""
+    loc, service, wlo, whi, sla, late, allowed = inst[0], inst[1], inst[2], inst[3], inst[5], inst[6], inst[8]
+    vstart, slo, shi, speed, dur, xto_s, xfrom_s = inst[10], inst[12], inst[13], inst[15], inst[25], inst[29], inst[30]
     nv = offsets.shape[0] - 1
     longest = 0
     for r in range(nv):
@@ -553,18 +579,42 @@ def slot_insertions(inst, flat, offsets, u, slot_lo, slot_hi, pos, cost, broken,
     with_u = np.empty(longest + 1, dtype=np.int64)
     arr = np.empty(longest + 1)
     sts = np.empty(longest + 1)
+    reach_u = np.empty(longest + 1)  # lower bound of u's arrival at each position
+    skip = np.empty(longest + 1, dtype=np.bool_)
     for w in range(wlo.shape[1]):
         wlo[u, w] = INF
         whi[u, w] = -INF
     for s in range(slot_lo.shape[0]):
-        wlo[u, 0] = slot_lo[s]
-        whi[u, 0] = slot_hi[s]
         for r in range(nv):
             pos[s, r] = -1
-            if not allowed[u, r] or slot_lo[s] > slot_hi[s]:
-                continue
-            if slot_lo[s] + service[u] > shi[r] or slot_hi[s] < slo[r]:
+    lu = loc[u]
+    for r in range(nv):
+        if not allowed[u, r]:
+            continue
+        lo = offsets[r]
+        m = offsets[r + 1] - lo
+        sp = speed[r]
+        # Earliest ends of service along the route, breaks aside; u's arrival after each.
+        t = slo[r]
+        prev = vstart[r]
+        for p in range(m + 1):
+            reach_u[p] = t + travel_s(dur, xto_s, xfrom_s, sp, prev, lu)
+            if p == m:
+                break
+            v = flat[lo + p]
+            st, _, _ = _visit(wlo, whi, service, sla, late, v, t + travel_s(dur, xto_s, xfrom_s, sp, prev, loc[v]))
+            t = st + service[v]
+            prev = loc[v]
+        for s in range(slot_lo.shape[0]):
+            if slot_lo[s] > slot_hi[s] or slot_lo[s] + service[u] > shi[r] or slot_hi[s] < slo[r]:
                 continue  # no start in the slot lies in this shift
-            lo = offsets[r]
+            anywhere = False
+            for p in range(m + 1):
+                skip[p] = reach_u[p] > slot_hi[s]
+                anywhere |= not skip[p]
+            if not anywhere:
+                continue
+            wlo[u, 0] = slot_lo[s]
+            whi[u, 0] = slot_hi[s]
             pos[s, r], cost[s, r], broken[s, r], arrival[s, r], start[s, r] = best_insertion_in_route(
-                inst, flat, lo, offsets[r + 1] - lo, r, u, with_u, arr, sts)
+                inst, flat, lo, m, r, u, with_u, arr, sts, skip[: m + 1])
