@@ -198,12 +198,17 @@ def blacked_out(slots: Sequence[tuple[int, int]], blackouts: Sequence[tuple[int 
     return out
 
 
-def grade(added_cost: float, cheapest: float, dearest: float, slack_s: float) -> int:
-    """0-100: ``GRADE_COST_POINTS`` × where the slot's added cost lies between the dearest
-    (0) and the cheapest (1) kept slot of the same order, plus ``GRADE_RISK_POINTS`` × the
-    smallest of its slot slack, day slack and SLA slack over ``GRADE_FULL_SLACK_S`` (capped at
-    1; none or negative: 0). The cheapest slot with two hours of slack everywhere grades 100."""
-    cost_score = 1.0 if dearest - cheapest <= 1e-9 else (dearest - added_cost) / (dearest - cheapest)
+def grade(added_cost: float, cheapest: float, cost_scale: float, slack_s: float) -> int:
+    """0-100: ``GRADE_COST_POINTS`` × the cost score plus ``GRADE_RISK_POINTS`` × the risk score.
+
+    Cost score: 1 - (added cost - the cheapest kept slot's) / ``cost_scale``, at least 0;
+    ``cost_scale`` is the order's own price of being left out (its unassigned penalty in the
+    objective), so a slot dearer than the cheapest by that much scores 0 (1 when the scale is 0).
+    Risk score: the least of the slot slack, day slack and SLA slack over
+    ``GRADE_FULL_SLACK_S``, capped at 1 (0 when negative). The cheapest slot with two hours of
+    slack everywhere grades 100."""
+    extra = max(0.0, added_cost - cheapest)
+    cost_score = 1.0 if cost_scale <= 0 else max(0.0, 1.0 - extra / cost_scale)
     risk_score = min(1.0, max(0.0, slack_s) / GRADE_FULL_SLACK_S)
     return int(round(GRADE_COST_POINTS * cost_score + GRADE_RISK_POINTS * risk_score))
 
@@ -245,8 +250,8 @@ def offer_slots(state: PlanState, new: Order, travel: NewTravel, slots: Sequence
     done = [o for o in offers if o is not None]
     costs = [o.added_cost for o in done if o.kept]
     if costs:
-        lo, hi = min(costs), max(costs)
-        done = [replace(o, grade=grade(o.added_cost, lo, hi, _slack(o))) if o.kept else o for o in done]
+        cheapest, scale = min(costs), rules.penalty_scaled(new, problem.options.weights) / COST_SCALE
+        done = [replace(o, grade=grade(o.added_cost, cheapest, scale, _slack(o))) if o.kept else o for o in done]
     return done
 
 

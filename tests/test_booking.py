@@ -64,11 +64,13 @@ def test_booking_a_kept_slot_evaluates_to_the_quoted_cost(problem) -> None:
 
 
 def test_grade_formula() -> None:
-    """Cheapest with two hours of slack: 100; dearest without slack: 0; linear in between."""
-    assert booking.grade(10.0, 10.0, 20.0, 7200) == 100
-    assert booking.grade(20.0, 10.0, 20.0, 0) == 0
-    assert booking.grade(15.0, 10.0, 20.0, 3600) == 50
-    assert booking.grade(5.0, 5.0, 5.0, -60) == 60  # one price: full cost points; late: no risk points
+    """Cheapest with two hours of slack: 100; dearer by the order's penalty and no slack: 0;
+    linear in between."""
+    assert booking.grade(10.0, 10.0, 100.0, 7200) == 100
+    assert booking.grade(110.0, 10.0, 100.0, 0) == 0
+    assert booking.grade(500.0, 10.0, 100.0, 0) == 0
+    assert booking.grade(60.0, 10.0, 100.0, 3600) == 50
+    assert booking.grade(5.0, 5.0, 0.0, -60) == 60  # no penalty: full cost points; late: no risk points
 
 
 def test_grid_and_blackouts() -> None:
