@@ -18,7 +18,7 @@ from solver import booking
 from solver.evaluate import evaluate_plan
 from solver.insertion import NewTravel, plan_state
 from solver.locations import Locations
-from solver.model import TravelMatrices
+from solver.model import Engineer, LatLng, Order, Problem, Shift, SolveOptions, TravelMatrices
 from solver.solve import solve
 from tests.test_rule_book import T0, _matrices, _planned, problems
 
@@ -79,3 +79,17 @@ def test_grid_and_blackouts() -> None:
     assert slots == [(0, 5), (10, 15), (100_000, 100_005), (100_010, 100_015)]
     marked = booking.blacked_out(slots, [(5, 10), (100_012, None)])
     assert [s.blacked_out for s in marked] == [False, False, False, True]
+
+
+def test_an_unroutable_site_is_said_for_every_slot() -> None:
+    """A site off the map: every slot UNROUTABLE (a blackout still says BLACKOUT)."""
+    engineer = Engineer(id="e", start_location=LatLng(41.0, -8.0), shifts=(Shift(T0, T0 + 8 * 3600),))
+    base = Problem((), (engineer,), SolveOptions())
+    matrices = _matrices(base)
+    state = plan_state(base, matrices, [])
+    n = matrices.duration_s.shape[0]
+    zeros = np.zeros(n, dtype=np.int64)
+    travel = NewTravel(zeros, zeros, zeros, zeros, unroutable=True)
+    slots = booking.blacked_out(booking.grid([T0], [0, 3600], 3600), [(T0, T0 + 1)])
+    offers = booking.offer_slots(state, Order(id="x", location=LatLng(41.0, -8.0)), travel, slots)
+    assert [o.reason for o in offers] == [booking.SlotReason.BLACKOUT, booking.SlotReason.UNROUTABLE]
