@@ -221,7 +221,7 @@ class PlanningServicerMixin:
                     state.matrices, n0, [travels[a] for a in reserved],
                     empty if pair is None else pair.duration_s[np.ix_(idx, idx)], empty if pair is None else pair.distance_m[np.ix_(idx, idx)])
                 try:
-                    current = plan_state(booked_problem, matrices, routes)
+                    current = plan_state(booked_problem, matrices, routes, keep=(current, best[0].vehicle))
                 except InvalidProblem as exc:  # pragma: no cover - the plan was checked above
                     raise _invalid(list(exc.violations)) from None
             out.orders.append(convert.order_slots_to_pb(new.id, offers, request.max_slots or DEFAULT_MAX_SLOTS, best[0] if best else None))

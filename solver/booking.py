@@ -285,8 +285,9 @@ def with_sites(matrices: TravelMatrices, n_orders: int, travels: Sequence[NewTra
     new = n_orders + np.arange(k)
     out = []
     for base, pair, to, frm in ((matrices.duration_s, pair_s, "to_s", "from_s"), (matrices.distance_m, pair_m, "to_m", "from_m")):
-        m = np.zeros((size + k, size + k), dtype=np.int64)
-        m[np.ix_(old, old)] = base
+        m = np.empty((size + k, size + k), dtype=np.int64)
+        n, e = n_orders, n_orders + k  # blocks, not fancy indexing: a 1200² copy in a few ms
+        m[:n, :n], m[:n, e:], m[e:, :n], m[e:, e:] = base[:n, :n], base[:n, n:], base[n:, :n], base[n:, n:]
         for a, t in enumerate(travels):
             m[new[a], old] = getattr(t, frm)
             m[old, new[a]] = getattr(t, to)
