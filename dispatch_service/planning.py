@@ -170,12 +170,10 @@ class PlanningServicerMixin:
             violations.append(Violation("max_slots", f"must be in [0, {booking.MAX_GRID_SLOTS}], got {request.max_slots}"))
         if not 1 <= len(request.orders) <= MAX_BOOKING_ORDERS:
             violations.append(Violation("orders", f"must hold 1 to {MAX_BOOKING_ORDERS} new orders, got {len(request.orders)}"))
-        if violations:
             raise _invalid(violations)
-        state = self._plan_state(request)
-        problem = state.problem
-        engineer_ids = {e.id for e in problem.engineers}
-        known = {o.id for o in problem.orders}
+        # The new orders are checked against the request's ids before the plan is converted.
+        engineer_ids = {e.id for e in request.problem.engineers}
+        known = {o.id for o in request.problem.orders}
         orders, seen = [], {}
         for k, msg in enumerate(request.orders):
             path = f"orders[{k}]"
@@ -191,6 +189,8 @@ class PlanningServicerMixin:
             orders.append(new)
         if violations:
             raise _invalid(violations)
+        state = self._plan_state(request)
+        problem = state.problem
         slots = grid.slots()
         service = travel.service()
         model = problem.options.travel_model

@@ -226,3 +226,15 @@ def test_invalid_requests_name_the_field(stub, orders, grid, fields, field) -> N
         stub.RecommendSlots(req, timeout=60)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field in [f for f, _ in field_violations(info.value)], field_violations(info.value)
+
+
+def test_every_violation_comes_back_at_once(stub) -> None:
+    """A bad grid and a bad order are reported together, before the plan is looked at (its
+    unknown engineer in a route would be a third violation, but the plan is not converted)."""
+    req = pb.RecommendSlotsRequest(problem=_problem(), current_routes=[pb.PlannedRoute(engineer_id="ghost", order_ids=["o1"])],
+                                   orders=[json_format.ParseDict(order("o2"), pb.Order())],
+                                   slot_grid=json_format.ParseDict(_grid_dict(slotLength="59s"), pb.SlotGrid()))
+    with pytest.raises(grpc.RpcError) as info:
+        stub.RecommendSlots(req, timeout=60)
+    fields = [f for f, _ in field_violations(info.value)]
+    assert fields == ["slot_grid.slot_length", "orders[0].id"]
