@@ -36,9 +36,11 @@ _MB = 1024 * 1024
 DAY_S = 86_400
 
 
-def week(n_orders: int, days: int, seed: int, solve_s: float) -> Problem:
+def week(n_orders: int, days: int, seed: int, solve_s: float, order_days: int | None = None) -> Problem:
     """``make_problem``'s day repeated over ``days`` days: every engineer works each day, and
-    order ``i`` falls on day ``i % days`` (its window, SLA deadline and creation moved there)."""
+    order ``i`` falls on day ``i % order_days`` (default ``days``; its window, SLA deadline and
+    creation moved there)."""
+    order_days = days if order_days is None else order_days
     day = make_problem(n_orders, seed=seed, time_limit_s=solve_s)
 
     def moved(t: int | None, d: int) -> int | None:
@@ -50,7 +52,7 @@ def week(n_orders: int, days: int, seed: int, solve_s: float) -> Problem:
         for d in range(days) for s in e.shifts)) for e in day.engineers)
     orders = []
     for i, o in enumerate(day.orders):
-        d = i % days
+        d = i % order_days
         orders.append(replace(o, time_windows=tuple(TimeWindow(moved(w.start_s, d), moved(w.end_s, d)) for w in o.time_windows),
                               sla_deadline_s=moved(o.sla_deadline_s, d), create_time_s=moved(o.create_time_s, d)))
     return replace(day, orders=tuple(orders), engineers=engineers)
@@ -79,8 +81,8 @@ def _new_orders(count: int, seed: int) -> list[pb.Order]:
     return out
 
 
-def bench(stub, n_orders: int, days: int, calls: int, bulk: int, seed: int, solve_s: float) -> dict:
-    problem = week(n_orders, days, seed, solve_s)
+def bench(stub, n_orders: int, days: int, calls: int, bulk: int, seed: int, solve_s: float, order_days: int | None = None) -> dict:
+    problem = week(n_orders, days, seed, solve_s, order_days)
     request = convert.problem_to_request(problem)
     request.options.search_mode = pb.SEARCH_MODE_CONSUME_ALL_TIME
     t = time.perf_counter()
@@ -90,7 +92,8 @@ def bench(stub, n_orders: int, days: int, calls: int, bulk: int, seed: int, solv
               for r in plan.routes if r.visits]
     news = _new_orders(max(calls, bulk), seed + 1)
     slot_grid = grid(days)
-    out = {"orders": n_orders, "engineers": len(request.engineers), "days": days, "slots_per_order": 4 * days,
+    out = {"orders": n_orders, "engineers": len(request.engineers), "days": days, "order_days": order_days or days,
+           "slots_per_order": 4 * days,
            "served": plan.kpis.orders_served, "solve_wall_s": round(solve_wall_s, 1)}
 
     def ask(orders: list[pb.Order], reserve: bool = False) -> pb.RecommendSlotsResponse:
@@ -121,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.booking_bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--days", type=int, default=5)
+    parser.add_argument("--order-days", type=int, default=None,
+                        help="the plan's orders fall on the first this many days (default: all; 1: a full first day, the rest open)")
     parser.add_argument("--calls", type=int, default=200, help="RecommendSlots calls, one order each (at least 200 for a p99)")
     parser.add_argument("--bulk", type=int, default=10, help="orders in the one bulk call with reservation (0: none)")
     parser.add_argument("--solve-time", type=float, default=10.0, help="time limit of the solve making the plan")
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with grpc.insecure_channel(address, options=options) as channel:
             results["recommend_slots"] = bench(pb_grpc.DispatchServiceStub(channel), args.orders, args.days, args.calls,
-                                               args.bulk, args.seed, args.solve_time)
+                                               args.bulk, args.seed, args.solve_time, args.order_days)
     finally:
         if server is not None:
             server.stop(grace_s=1.0)
@@ -157,7 +162,7 @@ def _table(results: dict) -> str:
     r = results["recommend_slots"]
     s = r["rpc"]
     lines = [
-        f"plan: {r['orders']} orders ({r['served']} served), {r['engineers']} engineers, {r['days']} days; "
+        f"plan: {r['orders']} orders on {r['order_days']} days ({r['served']} served), {r['engineers']} engineers, {r['days']} days; "
         f"{r['slots_per_order']} slots per order, {r['kept_share']:.0%} kept",
         f"{'measure':<40} {'n':>5} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}  target",
         f"{'RecommendSlots RPC, one order':<40} {s['n']:>5} {s['p50_ms']:>9.1f} {s['p99_ms']:>9.1f} {s['max_ms']:>9.1f}  p99 ≤ 50 ms",

@@ -566,12 +566,16 @@ def slot_insertions(inst, flat, offsets, u, slot_lo, slot_hi, pos, cost, broken,
     ``[slot_lo[s], slot_hi[s]]`` (already clipped like every window; lo > hi: none) and rows
     ``s`` of the outputs (slots × vehicles) are filled. Only vehicles whose shift can hold a
     visit starting in the slot are priced (the others keep ``pos`` -1), and only positions
-    where ``u`` could be reached by the slot's end: a forward pass without breaks (which only
-    delay) bounds every arrival from below, so the positions left out are exactly ones where
-    ``u`` could not start in its window. Overwrites ``u``'s windows in ``inst`` (the caller's
-    copy)."""
+    that could keep every rule: a forward pass without breaks (which only delay) bounds ``u``'s
+    arrival from below, and a backward pass the latest start of each visit that keeps every
+    later window and the shift's end from above; positions where ``u`` cannot start in the slot
+    or would push the next stop past that bound are left out. So every position that keeps
+    every rule is priced, and a vehicle's answer is the cheapest of those whenever it has one
+    (positions that break rules may be missing). Overwrites ``u``'s windows in ``inst`` (the
+    caller's copy)."""
     loc, service, wlo, whi, sla, late, allowed = inst[0], inst[1], inst[2], inst[3], inst[5], inst[6], inst[8]
-    vstart, slo, shi, speed, dur, xto_s, xfrom_s = inst[10], inst[12], inst[13], inst[15], inst[25], inst[29], inst[30]
+    vstart, vend, slo, shi, speed = inst[10], inst[11], inst[12], inst[13], inst[15]
+    dur, xto_s, xfrom_s = inst[25], inst[29], inst[30]
     nv = offsets.shape[0] - 1
     longest = 0
     for r in range(nv):
@@ -580,6 +584,7 @@ def slot_insertions(inst, flat, offsets, u, slot_lo, slot_hi, pos, cost, broken,
     arr = np.empty(longest + 1)
     sts = np.empty(longest + 1)
     reach_u = np.empty(longest + 1)  # lower bound of u's arrival at each position
+    latest = np.empty(longest + 1)  # upper bound of each visit's start (m: arrival at the end)
     skip = np.empty(longest + 1, dtype=np.bool_)
     for w in range(wlo.shape[1]):
         wlo[u, w] = INF
@@ -605,12 +610,25 @@ def slot_insertions(inst, flat, offsets, u, slot_lo, slot_hi, pos, cost, broken,
             st, _, _ = _visit(wlo, whi, service, sla, late, v, t + travel_s(dur, xto_s, xfrom_s, sp, prev, loc[v]))
             t = st + service[v]
             prev = loc[v]
+        # Latest starts that keep every later window (the last one) and the shift's end.
+        latest[m] = shi[r]
+        nxt = vend[r]
+        for k in range(m - 1, -1, -1):
+            v = flat[lo + k]
+            hi = -INF
+            for w in range(whi.shape[1]):
+                hi = max(hi, whi[v, w])
+            latest[k] = min(hi, latest[k + 1] - travel_s(dur, xto_s, xfrom_s, sp, loc[v], nxt) - service[v])
+            nxt = loc[v]
         for s in range(slot_lo.shape[0]):
             if slot_lo[s] > slot_hi[s] or slot_lo[s] + service[u] > shi[r] or slot_hi[s] < slo[r]:
                 continue  # no start in the slot lies in this shift
             anywhere = False
             for p in range(m + 1):
-                skip[p] = reach_u[p] > slot_hi[s]
+                nloc = vend[r] if p == m else loc[flat[lo + p]]
+                s_u = max(reach_u[p], slot_lo[s])
+                skip[p] = (reach_u[p] > slot_hi[s]
+                           or s_u + service[u] + travel_s(dur, xto_s, xfrom_s, sp, lu, nloc) > latest[p])
                 anywhere |= not skip[p]
             if not anywhere:
                 continue

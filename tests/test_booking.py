@@ -18,7 +18,7 @@ from solver import booking
 from solver.evaluate import evaluate_plan
 from solver.insertion import NewTravel, plan_state
 from solver.locations import Locations
-from solver.model import Engineer, LatLng, Order, Problem, Shift, SolveOptions, TravelMatrices
+from solver.model import Engineer, LatLng, Order, Problem, Shift, SolveOptions, TimeWindow, TravelMatrices
 from solver.solve import solve
 from tests.test_rule_book import T0, _matrices, _planned, problems
 
@@ -93,3 +93,34 @@ def test_an_unroutable_site_is_said_for_every_slot() -> None:
     slots = booking.blacked_out(booking.grid([T0], [0, 3600], 3600), [(T0, T0 + 1)])
     offers = booking.offer_slots(state, Order(id="x", location=LatLng(41.0, -8.0)), travel, slots)
     assert [o.reason for o in offers] == [booking.SlotReason.BLACKOUT, booking.SlotReason.UNROUTABLE]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_orders=12))
+def test_slot_pricing_finds_every_clean_insertion(problem) -> None:
+    """``rules.slot_insertions`` (pruned by time bounds) agrees with ``rules.best_insertions``
+    run per slot without pruning: same vehicles with a clean insertion, same price there."""
+    from solver import rules
+    from solver.insertion import _with_new_order
+
+    base, new, _, state, travel = _base_and_travel(problem)
+    new = replace(new, time_windows=())
+    slots = _slots()
+    nv = state.vehicles.count
+    eligible = np.ones(len(base.engineers), dtype=bool)
+    windows = np.asarray([booking._clipped(state, new, s) for s in slots])
+    packed, u = _with_new_order(state, new, travel, eligible, None)
+    shape = (len(slots), nv)
+    pos, cost, broken = np.full(shape, -1), np.zeros(shape), np.zeros(shape, dtype=np.int64)
+    rules.slot_insertions(packed, state.flat, state.offsets, u, np.ascontiguousarray(windows[:, 0]),
+                          np.ascontiguousarray(windows[:, 1]), pos, cost, broken, np.zeros(shape), np.zeros(shape))
+    for s, (lo, hi) in enumerate(windows):
+        one, _ = _with_new_order(state, replace(new, time_windows=(TimeWindow(int(slots[s].start_s), int(slots[s].end_s)),)),
+                                 travel, eligible, None)
+        assert (one[2][u, 0], one[3][u, 0]) == (lo, hi) or lo > hi
+        p1, c1, b1 = np.empty(nv, dtype=np.int64), np.empty(nv), np.empty(nv, dtype=np.int64)
+        rules.best_insertions(one, state.flat, state.offsets, u, p1, c1, b1, np.empty(nv), np.empty(nv))
+        clean_all = (p1 >= 0) & (b1 == 0) & (lo <= hi)
+        clean_slots = (pos[s] >= 0) & (broken[s] == 0)
+        assert (clean_all == clean_slots).all(), s
+        assert np.allclose(c1[clean_all], cost[s][clean_all])
