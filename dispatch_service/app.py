@@ -46,12 +46,13 @@ from dispatch_service.scenarios import (
     plan_diff,
     scenario_violation_paths,
 )
-from dispatch_service.tasks import EvaluateTask, InsertionTask, Progress, SolveTask
+from dispatch_service.tasks import EvaluateTask, InsertionTask, Progress, SlotsTask, SolveTask
 from dispatch_service.workers import Outcome, QueueFull, SolveAborted, SolverPool, WorkerOverrun
 from solver import limits as L
 from solver.errors import InvalidProblem, Violation
 from solver.limits import Limits
 from solver.model import GreatCircleModel, Plan, Problem, RoadNetworkModel
+from solver.slots import MAX_GRID_SLOTS, grid_violations
 from solver.validation import order_violations, replan_violations, validate
 
 log = logging.getLogger("dispatch_service")
@@ -59,6 +60,8 @@ log = logging.getLogger("dispatch_service")
 MIN_TIME_LIMIT_S = 0.05
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
 MAX_CANDIDATES = 100
+MAX_BOOKING_ORDERS = 100  # new orders per RecommendSlots call
+DEFAULT_MAX_SLOTS = 10
 MAX_MATRIX_POINTS = 5_000
 MAX_MATRIX_PAIRS = 1_000_000
 SMALL_MATRIX_PAIRS = 40_000  # answered in the server: cheaper than a trip to a worker
@@ -474,9 +477,12 @@ class App:
         task = EvaluateTask(problem, convert.planned_routes_from_pb(request.routes))
         return convert.evaluation_to_response(result(self.run(self.quick, task, call), "evaluation"))
 
-    def recommend(self, request: pb.RecommendInsertionRequest, call: Call) -> pb.RecommendInsertionResponse:
-        # A plan asked about before (same bytes) passed admission then: only the new order is
-        # checked and sent, so repeated questions cost milliseconds.
+    def _plan_in_force(self, request) -> tuple[bytes, Problem | None, tuple | None, tuple[frozenset[str], frozenset[str]]]:
+        """(key, problem, routes, (engineer ids, order ids)) of the plan a question is about.
+
+        A plan asked about before (same bytes) passed admission then: problem and routes are
+        None and only the new orders are checked and sent, so repeated questions cost
+        milliseconds (the quick worker keeps the plan timed under its key)."""
         digest = hashlib.blake2b(digest_size=16)
         digest.update(request.problem.SerializeToString(deterministic=True))
         for route in request.current_routes:
@@ -494,6 +500,16 @@ class App:
             problem = replace(self.admit(request.problem, prefix="problem.", solving=False), replan=None)
             routes = convert.planned_routes_from_pb(request.current_routes)
             known = (frozenset(e.id for e in problem.engineers), frozenset(o.id for o in problem.orders))
+        return key, problem, routes, known
+
+    def _remember_plan(self, key: bytes, known: tuple[frozenset[str], frozenset[str]]) -> None:
+        with self._known_lock:
+            self._known_plans[key] = known
+            while len(self._known_plans) > self.config.plan_cache_entries:
+                self._known_plans.popitem(last=False)
+
+    def recommend(self, request: pb.RecommendInsertionRequest, call: Call) -> pb.RecommendInsertionResponse:
+        key, problem, routes, known = self._plan_in_force(request)
         new, violations = convert.order_from_pb(request.order, "order")
         if not request.HasField("order"):
             violations.append(Violation("order", "is required"))
@@ -511,11 +527,61 @@ class App:
             routes = convert.planned_routes_from_pb(request.current_routes)
             outcome = self.run(self.quick, InsertionTask(key, problem, routes, new, max_candidates), call)
         candidates, reason = result(outcome, "candidates")
-        with self._known_lock:
-            self._known_plans[key] = known
-            while len(self._known_plans) > self.config.plan_cache_entries:
-                self._known_plans.popitem(last=False)
+        self._remember_plan(key, known)
         return convert.candidates_to_response(candidates, reason)
+
+    def slots(self, request: pb.RecommendSlotsRequest, call: Call) -> pb.RecommendSlotsResponse:
+        """Visit slots for each new order against the plan in force (``solver.booking``);
+        with ``reserve``, each order's best slot is booked into the plan the next order sees."""
+        violations: list[Violation] = []
+        grid, wire = convert.slot_grid_from_pb(request.slot_grid, "slot_grid")
+        if not request.HasField("slot_grid"):
+            violations.append(Violation("slot_grid", "is required"))
+        else:
+            violations += wire or grid_violations(grid, "slot_grid")
+        if not 0 <= request.max_slots <= MAX_GRID_SLOTS:
+            violations.append(Violation("max_slots", f"must be in [0, {MAX_GRID_SLOTS}], got {request.max_slots}"))
+        if not 1 <= len(request.orders) <= MAX_BOOKING_ORDERS:
+            violations.append(Violation("orders", f"must hold 1 to {MAX_BOOKING_ORDERS} new orders, got {len(request.orders)}"))
+        if not 1 <= len(request.orders) <= MAX_BOOKING_ORDERS:
+            raise InvalidProblem(violations)
+        too_large = self.counts(request.problem, "problem.")
+        if too_large:
+            raise InvalidProblem(violations + too_large)  # from the list lengths, before anything is built
+        # The new orders are checked against the request's ids before the plan is converted,
+        # so a bad grid and bad orders come back together, before any work.
+        engineer_ids = {e.id for e in request.problem.engineers}
+        plan_order_ids = {o.id for o in request.problem.orders}
+        orders: list = []
+        seen: dict[str, int] = {}
+        for k, msg in enumerate(request.orders):
+            path = f"orders[{k}]"
+            new, wire = convert.order_from_pb(msg, path)
+            violations += wire + order_violations(new, path, engineer_ids, self.limits)
+            if new.time_windows:
+                violations.append(Violation(f"{path}.time_windows", "must be empty: the slots offered are the order's windows"))
+            if new.id in plan_order_ids:
+                violations.append(Violation(f"{path}.id", f"duplicates the id of an order of the plan ('{shown(new.id)}')"))
+            elif new.id in seen:
+                violations.append(Violation(f"{path}.id", f"duplicates the id of orders[{seen[new.id]}] ('{shown(new.id)}')"))
+            seen.setdefault(new.id, k)
+            orders.append(new)
+        if violations:
+            raise InvalidProblem(violations)
+        key, problem, routes, known = self._plan_in_force(request)
+        outcome = self.run(self.quick, SlotsTask(key, problem, routes, tuple(orders), grid, request.reserve), call)
+        if outcome.kind == "plan_state_missing":  # the worker was replaced meanwhile
+            problem = replace(self.admit(request.problem, prefix="problem.", solving=False), replan=None)
+            routes = convert.planned_routes_from_pb(request.current_routes)
+            outcome = self.run(self.quick, SlotsTask(key, problem, routes, tuple(orders), grid, request.reserve), call)
+        answers, booked_routes = result(outcome, "slots")
+        self._remember_plan(key, known)
+        out = pb.RecommendSlotsResponse()
+        for new, (offers, best) in zip(orders, answers):
+            out.orders.append(convert.order_slots_to_pb(new.id, offers, request.max_slots or DEFAULT_MAX_SLOTS, best))
+        if booked_routes is not None:
+            out.routes.extend(convert.planned_routes_to_pb(booked_routes))
+        return out
 
     # -- geo ------------------------------------------------------------------------------------
     def compute_matrix(self, request: pb.ComputeMatrixRequest, call: Call) -> pb.ComputeMatrixResponse:

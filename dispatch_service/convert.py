@@ -9,6 +9,7 @@ the same field paths as ``solver.validation``, which checks everything else.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ from solver.model import (
     UnassignedReason,
     ViolationType,
 )
+from solver.slots import SlotGrid, SlotOffer, SlotReason, ranked
 
 DEFAULT_TIME_LIMIT_S = 10.0
 
@@ -738,3 +740,76 @@ def arrival_to_response(routable: bool, departure_s: int = 0, duration_s: int = 
     out.arrival_time.seconds = departure_s + duration_s
     out.travel_duration.seconds = duration_s
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Appointment booking (RecommendSlots)
+
+
+_SLOT_REASON_PB = {r: pb.SlotReason.Value(f"SLOT_REASON_{r.name}") for r in SlotReason}
+
+
+def slot_grid_from_pb(g: pb.SlotGrid, path: str = "slot_grid") -> tuple[SlotGrid, list[Violation]]:
+    """The grid as the solver reads it, and what the wire format alone makes invalid (missing
+    required fields, impossible dates); ``solver.booking.grid_violations`` checks the rest."""
+    r = _Reader()
+    length = r.duration(g, "slot_length", f"{path}.slot_length", required=True) or 0
+    first = _date(r, g, "first_day", f"{path}.first_day", required=True) or datetime.date(1970, 1, 1)
+    last = _date(r, g, "last_day", f"{path}.last_day", required=False)
+    blackouts = tuple((b.start_time.seconds if b.HasField("start_time") else None, b.end_time.seconds if b.HasField("end_time") else None)
+                      for b in g.blackouts)
+    grid = SlotGrid(
+        slot_length_s=length, first_day=first, last_day=last,
+        utc_offset_s=r.duration(g, "utc_offset", f"{path}.utc_offset") or 0,
+        daily_starts_s=tuple(d.seconds for d in g.daily_slot_starts),
+        day_start_s=r.duration(g, "day_start", f"{path}.day_start"), day_end_s=r.duration(g, "day_end", f"{path}.day_end"),
+        blackouts=blackouts,
+    )
+    return grid, r.violations
+
+
+def _date(r: _Reader, msg, field: str, path: str, required: bool) -> datetime.date | None:
+    if not msg.HasField(field):
+        if required:
+            r.violations.append(Violation(path, "is required"))
+        return None
+    d = getattr(msg, field)
+    try:
+        return datetime.date(d.year, d.month, d.day)
+    except ValueError:
+        r.violations.append(Violation(path, f"must be a valid calendar date (year, month and day set), got {d.year}-{d.month}-{d.day}"))
+        return None
+
+
+def _booking_slot(o: SlotOffer) -> pb.BookingSlot:
+    m = pb.BookingSlot(start_time=_ts(o.slot.start_s), end_time=_ts(o.slot.end_s), kept=o.kept)
+    if not o.kept:
+        if o.reason is not None:
+            m.reason = _SLOT_REASON_PB[o.reason]
+        return m
+    m.engineer_id, m.shift_index, m.position = o.engineer_id, o.shift_index, o.position
+    m.arrival_time.CopyFrom(_ts(o.arrival_s))
+    m.visit_start_time.CopyFrom(_ts(o.visit_start_s))
+    m.added_cost, m.grade = o.added_cost, o.grade
+    if o.sla_slack_s is not None:
+        m.sla_slack.CopyFrom(_dur(o.sla_slack_s))
+    m.slot_slack.CopyFrom(_dur(o.slot_slack_s))
+    m.day_slack.CopyFrom(_dur(o.day_slack_s))
+    return m
+
+
+def order_slots_to_pb(order_id: str, offers: list[SlotOffer], max_slots: int, reserved: SlotOffer | None) -> pb.OrderSlots:
+    """Kept slots best first (``offers`` ranked by ``solver.booking.ranked``), the rest in time order."""
+    out = pb.OrderSlots(order_id=order_id)
+    for o in ranked(offers)[:max_slots]:
+        out.slots.append(_booking_slot(o))
+    for o in offers:
+        if not o.kept:
+            out.unavailable_slots.append(_booking_slot(o))
+    if reserved is not None:
+        out.reserved_slot.CopyFrom(_booking_slot(reserved))
+    return out
+
+
+def planned_routes_to_pb(routes) -> list[pb.PlannedRoute]:
+    return [pb.PlannedRoute(engineer_id=r.engineer_id, shift_index=r.shift_index, order_ids=list(r.order_ids)) for r in routes]

@@ -78,6 +78,7 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
     CompareScenarios = _unary("compare")
     EvaluatePlan = _unary("evaluate")
     RecommendInsertion = _unary("recommend")
+    RecommendSlots = _unary("slots")
     ComputeMatrix = _unary("compute_matrix")
     EstimateArrival = _unary("estimate_arrival")
 
