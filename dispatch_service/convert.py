@@ -126,6 +126,49 @@ class _Reader:
         return getattr(msg, field).seconds
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """A request's list lengths, read without converting anything: the cheap admission limits
+    are decided from these before any domain object is built."""
+
+    orders: int
+    engineers: int
+    shifts: int
+    replan_states: int = 0
+    committed_ids: int = 0
+    previous_routes: int = 0
+    previous_route_ids: int = 0
+
+
+def request_sizes(request: pb.SolveRequest) -> Sizes:
+    sizes = Sizes(len(request.orders), len(request.engineers), sum(len(e.shifts) for e in request.engineers))
+    if not request.HasField("replan"):
+        return sizes
+    r = request.replan
+    routes, ids = route_sizes(r.previous_routes)
+    committed = sum(len(s.committed_order_ids) for s in r.engineer_states)
+    return Sizes(sizes.orders, sizes.engineers, sizes.shifts, len(r.engineer_states), committed, routes, ids)
+
+
+def route_sizes(routes) -> tuple[int, int]:
+    """(routes, order ids in them) of a list of PlannedRoute messages."""
+    return len(routes), sum(len(r.order_ids) for r in routes)
+
+
+def scenario_sizes(request: pb.CompareScenariosRequest) -> list[dict[str, int]]:
+    """Per scenario: the lengths of its lists (call only once their number is known small)."""
+    return [
+        {"add_orders": len(s.add_orders), "add_engineers": len(s.add_engineers),
+         "remove_order_ids": len(s.remove_order_ids), "remove_engineer_ids": len(s.remove_engineer_ids)}
+        for s in request.scenarios
+    ]
+
+
+def shift_end_times(request: pb.SolveRequest) -> list[tuple[int, int, int]]:
+    """(engineer index, shift index, end in Unix seconds) of every shift that has an end."""
+    return [(i, k, s.end_time.seconds) for i, e in enumerate(request.engineers) for k, s in enumerate(e.shifts) if s.HasField("end_time")]
+
+
 def request_to_problem(request: pb.SolveRequest, prefix: str = "") -> tuple[Problem, list[Violation]]:
     """``prefix`` is the path of the request inside an outer message (e.g. ``problem.``)."""
     r = _Reader()
