@@ -49,6 +49,7 @@ from solver.model import (
     Territory,
     TerritoryMode,
     TimeWindow,
+    TravelModel,
     UnassignedReason,
     ViolationType,
 )
@@ -102,11 +103,16 @@ class _Reader:
             return next(iter(table.values()))
         return table[value]
 
-    def latlng(self, msg, field: str, path: str, required: bool = True) -> LatLng | None:
+    def latlng(self, msg, field: str, path: str) -> LatLng:
+        """A required point; a placeholder (0, 0) when missing keeps the rest checkable."""
+        found = self.optional_latlng(msg, field)
+        if found is None:
+            self.violations.append(Violation(path, "is required"))
+            return LatLng(0.0, 0.0)
+        return found
+
+    def optional_latlng(self, msg, field: str) -> LatLng | None:
         if not msg.HasField(field):
-            if required:
-                self.violations.append(Violation(path, "is required"))
-                return LatLng(0.0, 0.0)
             return None
         value = getattr(msg, field)
         return LatLng(value.latitude, value.longitude)
@@ -262,7 +268,7 @@ def _engineer(r: _Reader, p: str, e: pb.Engineer) -> Engineer:
     return Engineer(
         id=e.id,
         start_location=r.latlng(e, "start_location", f"{p}.start_location"),
-        end_location=r.latlng(e, "end_location", f"{p}.end_location", required=False),
+        end_location=r.optional_latlng(e, "end_location"),
         shifts=tuple(shifts),
         skills=tuple((s.name, s.level or 1) for s in e.skills),
         max_working_time_s=r.duration(e, "max_working_time", f"{p}.max_working_time"),
@@ -289,7 +295,7 @@ def _options(r: _Reader, o: pb.SolveOptions) -> SolveOptions:
         limit = o.time_limit.seconds + o.time_limit.nanos / 1e9
     w = o.objective_weights
     gc = o.travel_model.great_circle
-    travel_model = GreatCircleModel(_opt(gc, "speed_kmh", 40.0), _opt(gc, "detour_factor", 1.3))
+    travel_model: TravelModel = GreatCircleModel(_opt(gc, "speed_kmh", 40.0), _opt(gc, "detour_factor", 1.3))
     if o.travel_model.WhichOneof("model") == "road_network":
         rn = o.travel_model.road_network
         travel_model = RoadNetworkModel(rn.map_id, _opt(rn, "max_snap_distance_meters", 500.0))
@@ -496,29 +502,29 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
             m.territory.outside_cost = e.territory.outside_cost
         for name, level in e.skills:
             m.skills.add(name=name, level=level)
-        for s in e.shifts:
-            sm = m.shifts.add(start_time=_ts(s.start_s), end_time=_ts(s.end_s))
-            for b in s.breaks:
+        for shift in e.shifts:
+            sm = m.shifts.add(start_time=_ts(shift.start_s), end_time=_ts(shift.end_s))
+            for b in shift.breaks:
                 sm.breaks.add(
                     earliest_start_time=_ts(b.earliest_start_s), latest_start_time=_ts(b.latest_start_s), duration=_dur(b.duration_s)
                 )
-    o = problem.options
+    options = problem.options
     opts = req.options
-    opts.time_limit.CopyFrom(_dur(o.time_limit_s))
-    opts.search_mode = _SEARCH_PB[o.search_mode]
-    opts.random_seed = o.random_seed
-    opts.objective_weights.travel = o.weights.travel
-    opts.objective_weights.lateness = o.weights.lateness
-    opts.objective_weights.unassigned = o.weights.unassigned
-    if isinstance(o.travel_model, GreatCircleModel):
-        opts.travel_model.great_circle.speed_kmh = o.travel_model.speed_kmh
-        opts.travel_model.great_circle.detour_factor = o.travel_model.detour_factor
+    opts.time_limit.CopyFrom(_dur(options.time_limit_s))
+    opts.search_mode = _SEARCH_PB[options.search_mode]
+    opts.random_seed = options.random_seed
+    opts.objective_weights.travel = options.weights.travel
+    opts.objective_weights.lateness = options.weights.lateness
+    opts.objective_weights.unassigned = options.weights.unassigned
+    if isinstance(options.travel_model, GreatCircleModel):
+        opts.travel_model.great_circle.speed_kmh = options.travel_model.speed_kmh
+        opts.travel_model.great_circle.detour_factor = options.travel_model.detour_factor
     else:
-        opts.travel_model.road_network.map_id = o.travel_model.map_id
-        opts.travel_model.road_network.max_snap_distance_meters = o.travel_model.max_snap_distance_m
-    opts.non_preferred_engineer_cost = o.non_preferred_engineer_cost
-    opts.solution_limit = o.solution_limit
-    opts.geometry_format = _GEOMETRY_PB[o.geometry_format]
+        opts.travel_model.road_network.map_id = options.travel_model.map_id
+        opts.travel_model.road_network.max_snap_distance_meters = options.travel_model.max_snap_distance_m
+    opts.non_preferred_engineer_cost = options.non_preferred_engineer_cost
+    opts.solution_limit = options.solution_limit
+    opts.geometry_format = _GEOMETRY_PB[options.geometry_format]
     if problem.replan is not None:
         c = problem.replan
         m = req.replan
@@ -749,7 +755,7 @@ class ArrivalQuery:
     destination: LatLng
     departure_s: int
     speed_factor: float
-    travel_model: object
+    travel_model: TravelModel
     geometry_format: GeometryFormat | None  # None: not a known format (a violation says so)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -33,7 +34,7 @@ class Metrics:
         self.queue_depth.set_function(queue_depth)
         self.workers = Gauge("dispatch_solver_workers", "Live solver worker processes.", registry=self.registry)
         self.workers.set_function(workers)
-        self._httpd = None
+        self._httpd: Any = None  # the endpoint's WSGI server once serving
 
     def serve(self, address: str) -> int:
         """Starts the HTTP endpoint (``/metrics``) on ``host:port``; returns the bound port."""
