@@ -105,11 +105,16 @@ class _Reader:
             return next(iter(table.values()))
         return table[value]
 
-    def latlng(self, msg, field: str, path: str, required: bool = True) -> LatLng | None:
+    def latlng(self, msg, field: str, path: str) -> LatLng:
+        """A required point; a placeholder (0, 0) when missing keeps the rest checkable."""
+        found = self.optional_latlng(msg, field)
+        if found is None:
+            self.violations.append(Violation(path, "is required"))
+            return LatLng(0.0, 0.0)
+        return found
+
+    def optional_latlng(self, msg, field: str) -> LatLng | None:
         if not msg.HasField(field):
-            if required:
-                self.violations.append(Violation(path, "is required"))
-                return LatLng(0.0, 0.0)
             return None
         value = getattr(msg, field)
         return LatLng(value.latitude, value.longitude)
@@ -127,6 +132,49 @@ class _Reader:
                 self.violations.append(Violation(path, "is required"))
             return None
         return getattr(msg, field).seconds
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """A request's list lengths, read without converting anything: the cheap admission limits
+    are decided from these before any domain object is built."""
+
+    orders: int
+    engineers: int
+    shifts: int
+    replan_states: int = 0
+    committed_ids: int = 0
+    previous_routes: int = 0
+    previous_route_ids: int = 0
+
+
+def request_sizes(request: pb.SolveRequest) -> Sizes:
+    sizes = Sizes(len(request.orders), len(request.engineers), sum(len(e.shifts) for e in request.engineers))
+    if not request.HasField("replan"):
+        return sizes
+    r = request.replan
+    routes, ids = route_sizes(r.previous_routes)
+    committed = sum(len(s.committed_order_ids) for s in r.engineer_states)
+    return Sizes(sizes.orders, sizes.engineers, sizes.shifts, len(r.engineer_states), committed, routes, ids)
+
+
+def route_sizes(routes) -> tuple[int, int]:
+    """(routes, order ids in them) of a list of PlannedRoute messages."""
+    return len(routes), sum(len(r.order_ids) for r in routes)
+
+
+def scenario_sizes(request: pb.CompareScenariosRequest) -> list[dict[str, int]]:
+    """Per scenario: the lengths of its lists (call only once their number is known small)."""
+    return [
+        {"add_orders": len(s.add_orders), "add_engineers": len(s.add_engineers),
+         "remove_order_ids": len(s.remove_order_ids), "remove_engineer_ids": len(s.remove_engineer_ids)}
+        for s in request.scenarios
+    ]
+
+
+def shift_end_times(request: pb.SolveRequest) -> list[tuple[int, int, int]]:
+    """(engineer index, shift index, end in Unix seconds) of every shift that has an end."""
+    return [(i, k, s.end_time.seconds) for i, e in enumerate(request.engineers) for k, s in enumerate(e.shifts) if s.HasField("end_time")]
 
 
 def request_to_problem(request: pb.SolveRequest, prefix: str = "") -> tuple[Problem, list[Violation]]:
@@ -182,8 +230,7 @@ def _order(r: _Reader, p: str, o: pb.Order) -> Order:
         windows.append(TimeWindow(r.time(w, "start_time", f"{wp}.start_time"), r.time(w, "end_time", f"{wp}.end_time")))
     return Order(
         id=o.id,
-        # A missing location is a violation the reader recorded; the order is reported, never solved.
-        location=r.latlng(o, "location", f"{p}.location"),  # type: ignore[arg-type]
+        location=r.latlng(o, "location", f"{p}.location"),
         service_duration_s=r.duration(o, "service_duration", f"{p}.service_duration") or 0,
         time_windows=tuple(windows),
         sla_deadline_s=r.time(o, "sla_deadline", f"{p}.sla_deadline"),
@@ -222,8 +269,8 @@ def _engineer(r: _Reader, p: str, e: pb.Engineer) -> Engineer:
         shifts.append(Shift(start, end, tuple(breaks)))
     return Engineer(
         id=e.id,
-        start_location=r.latlng(e, "start_location", f"{p}.start_location"),  # type: ignore[arg-type]  # as for orders
-        end_location=r.latlng(e, "end_location", f"{p}.end_location", required=False),
+        start_location=r.latlng(e, "start_location", f"{p}.start_location"),
+        end_location=r.optional_latlng(e, "end_location"),
         shifts=tuple(shifts),
         skills=tuple((s.name, s.level or 1) for s in e.skills),
         max_working_time_s=r.duration(e, "max_working_time", f"{p}.max_working_time"),
@@ -463,23 +510,23 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
                 sm.breaks.add(
                     earliest_start_time=_ts(b.earliest_start_s), latest_start_time=_ts(b.latest_start_s), duration=_dur(b.duration_s)
                 )
-    so = problem.options
+    options = problem.options
     opts = req.options
-    opts.time_limit.CopyFrom(_dur(so.time_limit_s))
-    opts.search_mode = _SEARCH_PB[so.search_mode]
-    opts.random_seed = so.random_seed
-    opts.objective_weights.travel = so.weights.travel
-    opts.objective_weights.lateness = so.weights.lateness
-    opts.objective_weights.unassigned = so.weights.unassigned
-    if isinstance(so.travel_model, GreatCircleModel):
-        opts.travel_model.great_circle.speed_kmh = so.travel_model.speed_kmh
-        opts.travel_model.great_circle.detour_factor = so.travel_model.detour_factor
+    opts.time_limit.CopyFrom(_dur(options.time_limit_s))
+    opts.search_mode = _SEARCH_PB[options.search_mode]
+    opts.random_seed = options.random_seed
+    opts.objective_weights.travel = options.weights.travel
+    opts.objective_weights.lateness = options.weights.lateness
+    opts.objective_weights.unassigned = options.weights.unassigned
+    if isinstance(options.travel_model, GreatCircleModel):
+        opts.travel_model.great_circle.speed_kmh = options.travel_model.speed_kmh
+        opts.travel_model.great_circle.detour_factor = options.travel_model.detour_factor
     else:
-        opts.travel_model.road_network.map_id = so.travel_model.map_id
-        opts.travel_model.road_network.max_snap_distance_meters = so.travel_model.max_snap_distance_m
-    opts.non_preferred_engineer_cost = so.non_preferred_engineer_cost
-    opts.solution_limit = so.solution_limit
-    opts.geometry_format = _GEOMETRY_PB[so.geometry_format]
+        opts.travel_model.road_network.map_id = options.travel_model.map_id
+        opts.travel_model.road_network.max_snap_distance_meters = options.travel_model.max_snap_distance_m
+    opts.non_preferred_engineer_cost = options.non_preferred_engineer_cost
+    opts.solution_limit = options.solution_limit
+    opts.geometry_format = _GEOMETRY_PB[options.geometry_format]
     if problem.replan is not None:
         c = problem.replan
         m = req.replan
