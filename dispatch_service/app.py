@@ -607,6 +607,17 @@ class App:
             geometry = service.leg_geometry(query.travel_model, query.geometry_format, a, b)
         return convert.arrival_to_response(True, query.departure_s, duration_s, int(found.distance_m[0, 1]), geometry)
 
+    @staticmethod
+    def value(outcome: Outcome, kind: str):
+        """``result`` for modules that extend the app (they do not import it back)."""
+        return result(outcome, kind)
+
+    def analyze_history(self, requests: Iterator[pb.AnalyzeHistoryRequest], call: Call) -> pb.AnalyzeHistoryResponse:
+        """AnalyzeHistory: the stream's records analysed in a solver worker (``analytics_rpc``)."""
+        from dispatch_service.analytics_rpc import analyze_history
+
+        return analyze_history(self, requests, call)
+
 
 # ---------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The ``dispatch`` command: serve, solve a request file, run the demo, build maps."""
+"""The ``dispatch`` command: serve, solve a request file, run the demo, build maps, analyse history."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p_slots = sub.add_parser("slots", help="offer a new order the visit slots the plan can keep (see `dispatch slots -h`)", add_help=False)
     p_slots.add_argument("rest", nargs=argparse.REMAINDER)
+    p_analyze = sub.add_parser("analyze", help="analyse work-order history (CSV/Parquet) into a report (see `dispatch analyze -h`)", add_help=False)
+    p_analyze.add_argument("rest", nargs=argparse.REMAINDER)
 
     p_map = sub.add_parser("map", help="road-network maps")
     map_sub = p_map.add_subparsers(dest="map_command", required=True)
@@ -70,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         from dispatch_service.whatif import main as whatif_main
 
         return whatif_main(args.rest)
+    if args.command == "analyze":
+        from dispatch_service.analytics_cli import main as analyze_main
+
+        return analyze_main(args.rest)
     if args.command == "map":
         from geo.mapbuild import main as build_main
 

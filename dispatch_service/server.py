@@ -84,6 +84,7 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
     RecommendSlots = _unary("slots")
     ComputeMatrix = _unary("compute_matrix")
     EstimateArrival = _unary("estimate_arrival")
+    AnalyzeHistory = _unary("analyze_history")
 
 
 class DispatchServer:

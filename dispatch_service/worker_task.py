@@ -53,6 +53,8 @@ def run_task(task, should_stop: Callable[[], bool], progress: Callable[[Progress
     ``("evaluation", Evaluation)``, ``("candidates", (candidates, reason))`` or
     ``("plan_state_missing", key)``."""
     try:
+        if getattr(task, "runs_itself", False):  # e.g. analytics_rpc.AnalyzeTask
+            return task.run()
         if isinstance(task, MatrixTask):
             return "matrix", travel.service().rectangle(
                 task.model, task.origin_lat_deg, task.origin_lng_deg, task.destination_lat_deg, task.destination_lng_deg

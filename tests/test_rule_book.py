@@ -241,3 +241,15 @@ def test_breaks_are_placed_feasibly_whenever_a_placement_exists(problem: Problem
         seq = data.draw(st.permutations(range(len(problem.orders))))[: data.draw(st.integers(1, 4))]
         timing = book.time(v, list(seq))
         assert (timing.broken == 0) == _brute_force_feasible(book, v, list(seq)), (v, seq)
+
+
+def test_a_hard_sla_missed_by_an_order_without_windows_is_reported_as_such() -> None:
+    """An order without windows whose hard deadline a given plan misses: HARD_SLA_MISSED (the
+    rule book clips its open window at the deadline; that is not a window of the order's)."""
+    engineer = Engineer(id="e", start_location=LatLng(41.0, -8.0), shifts=(Shift(T0, T0 + 8 * 3600),))
+    far = LatLng(41.0 + 30 * KM_DEG, -8.0)
+    order = Order(id="o", location=far, service_duration_s=600, sla_deadline_s=T0 + 600, sla_mode=SlaMode.HARD)
+    problem = Problem((order,), (engineer,))
+    evaluation = evaluate_plan(problem, _matrices(problem), [PlannedRoute("e", 0, ("o",))])
+    kinds = [v.type.value for v in evaluation.violations]
+    assert kinds == ["hard_sla_missed"]
