@@ -46,6 +46,8 @@ class ServerConfig:
     job_retention_s: float = 24 * 3600.0
     jobs_db: str | None = None
     maps: tuple[tuple[str, str], ...] = ()  # (map id, artifact path) loaded at start
+    # AnalyzeHistory: records accepted per call (a year of a large operation is about a million).
+    max_history_records: int = 2_000_000
     # The server's "now" (Unix seconds): ended-shift rule, job times, default departure times.
     # Real time unless a test or a replay injects its own.
     clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
@@ -133,6 +135,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--jobs-db", default=_env("JOBS_DB", "") or None,
         help="SQLite file keeping solve jobs across restarts (DISPATCH_JOBS_DB); default: memory only",
     )
+    parser.add_argument(
+        "--max-history-records", type=int, default=int(_env("MAX_HISTORY_RECORDS", str(d.max_history_records))),
+        help="records accepted per AnalyzeHistory call (DISPATCH_MAX_HISTORY_RECORDS)",
+    )
 
 
 def from_arguments(args: argparse.Namespace) -> ServerConfig:
@@ -160,6 +166,7 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         job_retention_s=args.job_retention,
         jobs_db=args.jobs_db,
         maps=parse_maps(args.maps or []),
+        max_history_records=args.max_history_records,
     )
 
 

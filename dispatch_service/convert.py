@@ -476,3 +476,261 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
         m.arrival_shift_cost_per_hour = c.arrival_shift_cost_per_hour
         m.arrival_tolerance.CopyFrom(_dur(c.arrival_tolerance_s))
     return req
+
+
+# ---- Service-history analytics (AnalyzeHistory) ---------------------------------------------------
+# Kept apart from the planning converters above. The analytics types are imported inside the
+# functions: they pull in pandas, h3 and PySAL, which the solve path never needs.
+
+# Canonical record column -> HistoryBatch field (also the names in RecordError.field).
+HISTORY_FIELDS = {
+    "order_id": "order_id",
+    "latitude_deg": "latitude",
+    "longitude_deg": "longitude",
+    "fault_code": "fault_code",
+    "asset_id": "asset_id",
+    "asset_model": "asset_model",
+    "created_s": "created_time_unix_s",
+    "arrived_s": "arrived_time_unix_s",
+    "completed_s": "completed_time_unix_s",
+    "closed_s": "closed_time_unix_s",
+    "sla_deadline_s": "sla_deadline_unix_s",
+    "engineer_id": "engineer_id",
+    "team": "team",
+    "first_time_fix": "first_time_fix",
+    "reopened": "reopened",
+    "follow_up_of": "follow_up_of",
+}
+_HISTORY_REQUIRED = ("order_id", "latitude_deg", "longitude_deg", "fault_code", "created_s")
+_HOTSPOT_VARIABLE = {
+    pb.HOTSPOT_VARIABLE_UNSPECIFIED: "demand_per_day",
+    pb.HOTSPOT_VARIABLE_DEMAND: "demand_per_day",
+    pb.HOTSPOT_VARIABLE_SLA_BREACHES: "sla_breaches_per_day",
+    pb.HOTSPOT_VARIABLE_REPEAT_FAILURES: "repeat_failures_per_day",
+}
+_HOTSPOT_VARIABLE_PB = {v: k for k, v in _HOTSPOT_VARIABLE.items() if k != pb.HOTSPOT_VARIABLE_UNSPECIFIED}
+_HOTSPOT_PB = {"": pb.HOTSPOT_UNSPECIFIED, "hot": pb.HOTSPOT_HOT, "cold": pb.HOTSPOT_COLD}
+_HOTSPOT = {v: k for k, v in _HOTSPOT_PB.items()}
+_KPI_SCOPE_PB = {"overall": pb.KPI_SCOPE_OVERALL, "month": pb.KPI_SCOPE_MONTH, "team": pb.KPI_SCOPE_TEAM, "engineer": pb.KPI_SCOPE_ENGINEER}
+_KPI_SCOPE = {v: k for k, v in _KPI_SCOPE_PB.items()}
+_FIX_PB = {1.0: pb.FIX_OUTCOME_FIXED_FIRST_TIME, 0.0: pb.FIX_OUTCOME_NOT_FIXED_FIRST_TIME}
+
+
+def analysis_options_from_pb(m: pb.AnalysisOptions, path: str = "options"):
+    """Options with defaults for unset fields, and the violations of the set ones."""
+    from dispatch_service.analytics.analysis import AnalysisOptions
+
+    d = AnalysisOptions()
+    violations: list[Violation] = []
+    variable = _HOTSPOT_VARIABLE.get(m.hotspot_variable)
+    if variable is None:
+        violations.append(Violation(f"{path}.hotspot_variable", f"unknown value {m.hotspot_variable}"))
+        variable = d.hotspot_variable
+    options = AnalysisOptions(
+        h3_resolution=m.h3_resolution if m.HasField("h3_resolution") else d.h3_resolution,
+        period_days=m.period_days if m.HasField("period_days") else d.period_days,
+        repeat_window_days=m.repeat_window_days if m.HasField("repeat_window_days") else d.repeat_window_days,
+        hotspot_variable=variable,
+        hotspot_alpha=m.hotspot_alpha if m.HasField("hotspot_alpha") else d.hotspot_alpha,
+        top_faults=m.top_faults if m.HasField("top_faults") else d.top_faults,
+        standby_count=m.standby_count if m.HasField("standby_count") else d.standby_count,
+        shift_hours=m.shift_hours if m.HasField("shift_hours") else d.shift_hours,
+        as_of_s=float(m.as_of_time.seconds) if m.HasField("as_of_time") else None,
+    )
+    violations += [Violation(f"{path}.{name}", rule) for name, rule in options.violations()]
+    return options, violations
+
+
+def analysis_options_to_pb(o) -> pb.AnalysisOptions:
+    m = pb.AnalysisOptions(
+        h3_resolution=o.h3_resolution, period_days=o.period_days, repeat_window_days=o.repeat_window_days,
+        hotspot_variable=_HOTSPOT_VARIABLE_PB[o.hotspot_variable], hotspot_alpha=o.hotspot_alpha, top_faults=o.top_faults,
+        standby_count=o.standby_count, shift_hours=o.shift_hours,
+    )
+    if o.as_of_s is not None:
+        m.as_of_time.CopyFrom(_ts(o.as_of_s))
+    return m
+
+
+def history_batch_columns(batch: pb.HistoryBatch, path: str = "batch"):
+    """Canonical columns (numpy arrays) of one batch, or None and the violations when its
+    columns differ in length (which records the values belong to is then unknown)."""
+    import numpy as np
+
+    n = len(batch.order_id)
+    violations = []
+    for canon, name in HISTORY_FIELDS.items():
+        size = len(getattr(batch, name))
+        required = canon in _HISTORY_REQUIRED
+        if size != n and (required or size != 0):
+            what = "have" if required else "be empty or have"
+            violations.append(Violation(f"{path}.{name}", f"must {what} one value per record ({n}, as order_id), got {size}"))
+    if violations:
+        return None, violations
+
+    def text(name):
+        values = getattr(batch, name)
+        return np.array(list(values), dtype=object) if len(values) else np.full(n, "", dtype=object)
+
+    def seconds(name):
+        values = getattr(batch, name)
+        if not len(values):
+            return np.full(n, np.nan)
+        v = np.fromiter(values, dtype=np.int64, count=n).astype(float)
+        v[v == 0] = np.nan  # 0: not given
+        return v
+
+    fix = np.fromiter(batch.first_time_fix, dtype=np.int64, count=len(batch.first_time_fix)) if len(batch.first_time_fix) else np.zeros(n, np.int64)
+    columns = {
+        "latitude_deg": np.fromiter(batch.latitude, dtype=float, count=n),
+        "longitude_deg": np.fromiter(batch.longitude, dtype=float, count=n),
+        "first_time_fix": np.select([fix == pb.FIX_OUTCOME_FIXED_FIRST_TIME, fix == pb.FIX_OUTCOME_NOT_FIXED_FIRST_TIME], [1.0, 0.0], np.nan),
+        "reopened": np.fromiter(batch.reopened, dtype=bool, count=len(batch.reopened)).astype(float) if len(batch.reopened) else np.zeros(n),
+    }
+    for canon, name in HISTORY_FIELDS.items():
+        if name.endswith("_unix_s"):
+            columns[canon] = seconds(name)
+        elif canon not in columns:
+            columns[canon] = text(name)
+    # Unknown enum values (from a newer client) read as unknown outcomes.
+    return columns, []
+
+
+def history_batches(records, batch_size: int = 10_000):
+    """Canonical records (a DataFrame) as HistoryBatch messages, for clients."""
+    import numpy as np
+
+    n = len(records)
+    for start in range(0, n, batch_size):
+        part = records.iloc[start:start + batch_size]
+        b = pb.HistoryBatch()
+        for canon, name in HISTORY_FIELDS.items():
+            v = part[canon].to_numpy()
+            if name.endswith("_unix_s"):
+                getattr(b, name).extend(np.nan_to_num(v, nan=0.0).astype(np.int64).tolist())
+            elif canon in ("latitude_deg", "longitude_deg"):
+                getattr(b, name).extend(v.astype(float).tolist())
+            elif canon == "first_time_fix":
+                b.first_time_fix.extend(np.select([v == 1.0, v == 0.0], [_FIX_PB[1.0], _FIX_PB[0.0]], pb.FIX_OUTCOME_UNSPECIFIED).tolist())
+            elif canon == "reopened":
+                b.reopened.extend((v == 1.0).tolist())
+            else:
+                getattr(b, name).extend([str(x) for x in v])
+        yield b
+
+
+def _opt_dur(m, field: str, seconds: float | None) -> None:
+    if seconds is not None:
+        getattr(m, field).CopyFrom(_dur(seconds))
+
+
+def analysis_to_response(a, label: str = "") -> pb.AnalyzeHistoryResponse:
+    s, t = a.summary, a.options.targets
+    r = pb.AnalyzeHistoryResponse(label=label, options=analysis_options_to_pb(a.options))
+    r.summary.records_received, r.summary.records_analysed, r.summary.records_rejected = s.records_received, s.records_analysed, s.records_rejected
+    r.summary.failures, r.summary.follow_ups, r.summary.days = s.failures, s.follow_ups, s.days
+    if s.first_created_s is not None:
+        r.summary.first_created_time.CopyFrom(_ts(s.first_created_s))
+    if s.as_of_s is not None:
+        r.summary.as_of_time.CopyFrom(_ts(s.as_of_s))
+    r.record_errors.extend(pb.RecordError(index=e.index, field=e.field, rule=e.rule) for e in a.errors)
+    r.record_error_counts.extend(pb.RecordErrorCount(field=f, rule=rule, records=n) for f, rule, n in a.error_counts)
+    for f in a.faults:
+        m = r.faults.add(
+            fault_code=f.fault_code, count=f.count, share=f.share, cumulative_share=f.cumulative_share, repeat_rate=f.repeat_rate,
+            first_time_fix_rate=f.first_time_fix_rate, reopen_rate=f.reopen_rate, count_this_period=f.count_this_period,
+            count_previous_period=f.count_previous_period, trend=f.trend,
+        )
+    for mo in a.models:
+        m = r.asset_models.add(
+            asset_model=mo.asset_model, failures=mo.failures, assets=mo.assets, repeat_rate=mo.repeat_rate, repeat_z=mo.repeat_z,
+            first_time_fix_rate=mo.first_time_fix_rate,
+        )
+        m.top_faults.extend(pb.FaultCount(fault_code=c.fault_code, count=c.count, share=c.share) for c in mo.top_faults)
+    for c in a.cells:
+        m = r.cells.add(
+            cell=c.cell, failures=c.failures, demand_per_day=c.demand_per_day, sla_breach_rate=c.sla_breach_rate,
+            repeat_rate=c.repeat_rate, gi_z=c.gi_z, gi_p=c.gi_p, hotspot=_HOTSPOT_PB[c.hotspot],
+        )
+        m.center.latitude, m.center.longitude = c.latitude_deg, c.longitude_deg
+        _opt_dur(m, "mean_response", c.response_mean_s)
+        _opt_dur(m, "p90_response", c.response_p90_s)
+    for k in a.kpis:
+        m = r.kpis.add(
+            scope=_KPI_SCOPE_PB[k.scope], key=k.key, orders=k.orders, overdue_rate=k.overdue_rate, first_time_fix_rate=k.first_time_fix_rate,
+            closure_rate=k.closure_rate, follow_ups=k.follow_ups, follow_up_in_window_rate=k.follow_up_in_window_rate,
+        )
+        _opt_dur(m, "mean_response", k.response_mean_s)
+        _opt_dur(m, "p90_response", k.response_p90_s)
+    r.targets.max_mean_response.CopyFrom(_dur(t.response_mean_max_s))
+    r.targets.max_overdue_rate, r.targets.min_first_time_fix_rate, r.targets.min_closure_rate = t.overdue_rate_max, t.first_time_fix_min, t.closure_rate_min
+    r.targets.follow_up_min_days, r.targets.follow_up_max_days = t.follow_up_min_days, t.follow_up_max_days
+    r.targets.min_follow_up_in_window_rate = t.follow_up_in_window_min
+    r.targets.closure_grace.CopyFrom(_dur(t.closure_grace_days * 86_400.0))
+    for p in a.standby:
+        m = r.standby_positions.add(cell=p.cell, demand_per_day=p.demand_per_day, mean_distance_meters=p.mean_distance_m)
+        m.location.latitude, m.location.longitude = p.latitude_deg, p.longitude_deg
+        m.stock.extend(pb.StockItem(fault_code=i.fault_code, expected_per_shift=i.expected_per_shift) for i in p.stock)
+    return r
+
+
+def response_to_analysis(r: pb.AnalyzeHistoryResponse):
+    """The analysis a response carries (for reports made from a server's answer)."""
+    from dispatch_service.analytics import areas, faults, standby, targets
+    from dispatch_service.analytics.analysis import Analysis, Summary
+    from dispatch_service.analytics.records import RecordError
+
+    def opt(m, field):
+        return getattr(m, field) if m.HasField(field) else None
+
+    def dur(m, field):
+        return getattr(m, field).ToNanoseconds() / 1e9 if m.HasField(field) else None
+
+    s = r.summary
+    summary = Summary(
+        s.records_received, s.records_analysed, s.records_rejected, s.failures, s.follow_ups,
+        float(s.first_created_time.seconds) if s.HasField("first_created_time") else None,
+        float(s.as_of_time.seconds) if s.HasField("as_of_time") else None, s.days,
+    )
+    t = r.targets
+    goal = targets.Targets(
+        response_mean_max_s=t.max_mean_response.ToNanoseconds() / 1e9, overdue_rate_max=t.max_overdue_rate,
+        first_time_fix_min=t.min_first_time_fix_rate, closure_rate_min=t.min_closure_rate, follow_up_min_days=t.follow_up_min_days,
+        follow_up_max_days=t.follow_up_max_days, follow_up_in_window_min=t.min_follow_up_in_window_rate,
+        closure_grace_days=t.closure_grace.ToNanoseconds() / 1e9 / 86_400.0,
+    )
+    options, _ = analysis_options_from_pb(r.options)
+    from dataclasses import replace
+
+    options = replace(options, targets=goal)
+    return Analysis(
+        summary=summary,
+        errors=tuple(RecordError(e.index, e.field, e.rule) for e in r.record_errors),
+        error_counts=tuple((c.field, c.rule, c.records) for c in r.record_error_counts),
+        faults=tuple(
+            faults.FaultStat(f.fault_code, f.count, f.share, f.cumulative_share, f.repeat_rate, opt(f, "first_time_fix_rate"), f.reopen_rate,
+                             f.count_this_period, f.count_previous_period, opt(f, "trend"))
+            for f in r.faults
+        ),
+        models=tuple(
+            faults.ModelStat(m.asset_model, m.failures, m.assets, m.repeat_rate, opt(m, "repeat_z"), opt(m, "first_time_fix_rate"),
+                             tuple(faults.FaultCount(c.fault_code, c.count, c.share) for c in m.top_faults))
+            for m in r.asset_models
+        ),
+        cells=tuple(
+            areas.CellStat(c.cell, c.center.latitude, c.center.longitude, c.failures, c.demand_per_day, opt(c, "sla_breach_rate"),
+                           dur(c, "mean_response"), dur(c, "p90_response"), c.repeat_rate, opt(c, "gi_z"), opt(c, "gi_p"), _HOTSPOT[c.hotspot])
+            for c in r.cells
+        ),
+        kpis=tuple(
+            targets.KpiRow(_KPI_SCOPE[k.scope], k.key, k.orders, dur(k, "mean_response"), dur(k, "p90_response"), opt(k, "overdue_rate"),
+                           opt(k, "first_time_fix_rate"), opt(k, "closure_rate"), k.follow_ups, opt(k, "follow_up_in_window_rate"))
+            for k in r.kpis
+        ),
+        standby=tuple(
+            standby.StandbyPosition(p.location.latitude, p.location.longitude, p.cell, p.demand_per_day, p.mean_distance_meters,
+                                    tuple(standby.StockItem(i.fault_code, i.expected_per_shift) for i in p.stock))
+            for p in r.standby_positions
+        ),
+        options=options,
+    )

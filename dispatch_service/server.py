@@ -23,6 +23,7 @@ from dispatch_service.config import ServerConfig
 from dispatch_service.interceptors import RequestContextInterceptor
 from dispatch_service.logging_setup import current_request_id
 from dispatch_service.realtime import RealtimeServicerMixin
+from dispatch_service.analytics_rpc import AnalyticsServicerMixin
 from dispatch_service.worker_task import SolveTask
 from dispatch_service.workers import QueueFull, SolveAborted, SolverPool, WorkerFailed
 from solver.limits import Limits
@@ -35,7 +36,7 @@ MIN_TIME_LIMIT_S = 0.05
 RETRY_AFTER_MS = "1000"
 
 
-class DispatchServicer(PlanningServicerMixin, RealtimeServicerMixin, pb_grpc.DispatchServiceServicer):
+class DispatchServicer(PlanningServicerMixin, RealtimeServicerMixin, AnalyticsServicerMixin, pb_grpc.DispatchServiceServicer):
     def __init__(self, config: ServerConfig, pool: SolverPool) -> None:
         self.config = config
         self.pool = pool

@@ -87,6 +87,8 @@ def solve_prepared(problem: Problem, matrices: TravelMatrices, **kwargs) -> Plan
 
 def run_task(task, should_stop: Callable[[], bool], progress: Callable[[Progress], None] | None = None) -> tuple[str, object]:
     try:
+        if getattr(task, "runs_itself", False):  # e.g. analytics_rpc.AnalyzeTask
+            return task.run()
         if isinstance(task, MatrixTask):
             return "matrix", travel.service().points(task.model, task.lat_deg, task.lng_deg)
         if isinstance(task, SolveWithMatricesTask):

@@ -4,7 +4,7 @@ Standby positions solve a demand-weighted p-median over the cells (weights: fail
 candidates: the cell centres): choose ``count`` centres minimising the weighted great-circle
 distance from each cell to its nearest centre. Greedy addition, then Teitz-Bart vertex
 substitution until no swap improves (bounded rounds). Each position is a latitude/longitude,
-i.e. an engineer start location (``Engineer.current_location``) for a what-if ``SolveRequest``.
+i.e. an engineer start location (``Engineer.start_location``) for a what-if ``SolveRequest``.
 
 Parts: per position's area (the cells nearest to it), the fault codes expected in one shift
 (area failures per day x shift hours / 24 x the code's share there). Fault codes stand in for

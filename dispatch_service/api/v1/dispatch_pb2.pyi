@@ -91,6 +91,33 @@ class ViolationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VIOLATION_TYPE_UNROUTABLE_LOCATION: _ClassVar[ViolationType]
     VIOLATION_TYPE_OUTSIDE_TERRITORY: _ClassVar[ViolationType]
     VIOLATION_TYPE_BREAK_MISSED: _ClassVar[ViolationType]
+
+class FixOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FIX_OUTCOME_UNSPECIFIED: _ClassVar[FixOutcome]
+    FIX_OUTCOME_FIXED_FIRST_TIME: _ClassVar[FixOutcome]
+    FIX_OUTCOME_NOT_FIXED_FIRST_TIME: _ClassVar[FixOutcome]
+
+class HotspotVariable(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HOTSPOT_VARIABLE_UNSPECIFIED: _ClassVar[HotspotVariable]
+    HOTSPOT_VARIABLE_DEMAND: _ClassVar[HotspotVariable]
+    HOTSPOT_VARIABLE_SLA_BREACHES: _ClassVar[HotspotVariable]
+    HOTSPOT_VARIABLE_REPEAT_FAILURES: _ClassVar[HotspotVariable]
+
+class Hotspot(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HOTSPOT_UNSPECIFIED: _ClassVar[Hotspot]
+    HOTSPOT_HOT: _ClassVar[Hotspot]
+    HOTSPOT_COLD: _ClassVar[Hotspot]
+
+class KpiScope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    KPI_SCOPE_UNSPECIFIED: _ClassVar[KpiScope]
+    KPI_SCOPE_OVERALL: _ClassVar[KpiScope]
+    KPI_SCOPE_MONTH: _ClassVar[KpiScope]
+    KPI_SCOPE_TEAM: _ClassVar[KpiScope]
+    KPI_SCOPE_ENGINEER: _ClassVar[KpiScope]
 SLA_MODE_UNSPECIFIED: SlaMode
 SLA_MODE_SOFT: SlaMode
 SLA_MODE_HARD: SlaMode
@@ -144,6 +171,21 @@ VIOLATION_TYPE_CAPACITY_EXCEEDED: ViolationType
 VIOLATION_TYPE_UNROUTABLE_LOCATION: ViolationType
 VIOLATION_TYPE_OUTSIDE_TERRITORY: ViolationType
 VIOLATION_TYPE_BREAK_MISSED: ViolationType
+FIX_OUTCOME_UNSPECIFIED: FixOutcome
+FIX_OUTCOME_FIXED_FIRST_TIME: FixOutcome
+FIX_OUTCOME_NOT_FIXED_FIRST_TIME: FixOutcome
+HOTSPOT_VARIABLE_UNSPECIFIED: HotspotVariable
+HOTSPOT_VARIABLE_DEMAND: HotspotVariable
+HOTSPOT_VARIABLE_SLA_BREACHES: HotspotVariable
+HOTSPOT_VARIABLE_REPEAT_FAILURES: HotspotVariable
+HOTSPOT_UNSPECIFIED: Hotspot
+HOTSPOT_HOT: Hotspot
+HOTSPOT_COLD: Hotspot
+KPI_SCOPE_UNSPECIFIED: KpiScope
+KPI_SCOPE_OVERALL: KpiScope
+KPI_SCOPE_MONTH: KpiScope
+KPI_SCOPE_TEAM: KpiScope
+KPI_SCOPE_ENGINEER: KpiScope
 
 class SolveRequest(_message.Message):
     __slots__ = ("label", "orders", "engineers", "options", "validate_only", "replan")
@@ -850,3 +892,281 @@ class EstimateArrivalResponse(_message.Message):
     travel_distance_meters: int
     geometry: str
     def __init__(self, routable: _Optional[bool] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., travel_distance_meters: _Optional[int] = ..., geometry: _Optional[str] = ...) -> None: ...
+
+class AnalyzeHistoryRequest(_message.Message):
+    __slots__ = ("options", "batch", "label")
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    options: AnalysisOptions
+    batch: HistoryBatch
+    label: str
+    def __init__(self, options: _Optional[_Union[AnalysisOptions, _Mapping]] = ..., batch: _Optional[_Union[HistoryBatch, _Mapping]] = ..., label: _Optional[str] = ...) -> None: ...
+
+class HistoryBatch(_message.Message):
+    __slots__ = ("order_id", "latitude", "longitude", "fault_code", "asset_id", "asset_model", "created_time_unix_s", "arrived_time_unix_s", "completed_time_unix_s", "closed_time_unix_s", "sla_deadline_unix_s", "engineer_id", "team", "first_time_fix", "reopened", "follow_up_of")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    LATITUDE_FIELD_NUMBER: _ClassVar[int]
+    LONGITUDE_FIELD_NUMBER: _ClassVar[int]
+    FAULT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ASSET_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSET_MODEL_FIELD_NUMBER: _ClassVar[int]
+    CREATED_TIME_UNIX_S_FIELD_NUMBER: _ClassVar[int]
+    ARRIVED_TIME_UNIX_S_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_TIME_UNIX_S_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_TIME_UNIX_S_FIELD_NUMBER: _ClassVar[int]
+    SLA_DEADLINE_UNIX_S_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TIME_FIX_FIELD_NUMBER: _ClassVar[int]
+    REOPENED_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_OF_FIELD_NUMBER: _ClassVar[int]
+    order_id: _containers.RepeatedScalarFieldContainer[str]
+    latitude: _containers.RepeatedScalarFieldContainer[float]
+    longitude: _containers.RepeatedScalarFieldContainer[float]
+    fault_code: _containers.RepeatedScalarFieldContainer[str]
+    asset_id: _containers.RepeatedScalarFieldContainer[str]
+    asset_model: _containers.RepeatedScalarFieldContainer[str]
+    created_time_unix_s: _containers.RepeatedScalarFieldContainer[int]
+    arrived_time_unix_s: _containers.RepeatedScalarFieldContainer[int]
+    completed_time_unix_s: _containers.RepeatedScalarFieldContainer[int]
+    closed_time_unix_s: _containers.RepeatedScalarFieldContainer[int]
+    sla_deadline_unix_s: _containers.RepeatedScalarFieldContainer[int]
+    engineer_id: _containers.RepeatedScalarFieldContainer[str]
+    team: _containers.RepeatedScalarFieldContainer[str]
+    first_time_fix: _containers.RepeatedScalarFieldContainer[FixOutcome]
+    reopened: _containers.RepeatedScalarFieldContainer[bool]
+    follow_up_of: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, order_id: _Optional[_Iterable[str]] = ..., latitude: _Optional[_Iterable[float]] = ..., longitude: _Optional[_Iterable[float]] = ..., fault_code: _Optional[_Iterable[str]] = ..., asset_id: _Optional[_Iterable[str]] = ..., asset_model: _Optional[_Iterable[str]] = ..., created_time_unix_s: _Optional[_Iterable[int]] = ..., arrived_time_unix_s: _Optional[_Iterable[int]] = ..., completed_time_unix_s: _Optional[_Iterable[int]] = ..., closed_time_unix_s: _Optional[_Iterable[int]] = ..., sla_deadline_unix_s: _Optional[_Iterable[int]] = ..., engineer_id: _Optional[_Iterable[str]] = ..., team: _Optional[_Iterable[str]] = ..., first_time_fix: _Optional[_Iterable[_Union[FixOutcome, str]]] = ..., reopened: _Optional[_Iterable[bool]] = ..., follow_up_of: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AnalysisOptions(_message.Message):
+    __slots__ = ("h3_resolution", "period_days", "repeat_window_days", "hotspot_variable", "hotspot_alpha", "top_faults", "standby_count", "shift_hours", "as_of_time")
+    H3_RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_DAYS_FIELD_NUMBER: _ClassVar[int]
+    REPEAT_WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    HOTSPOT_VARIABLE_FIELD_NUMBER: _ClassVar[int]
+    HOTSPOT_ALPHA_FIELD_NUMBER: _ClassVar[int]
+    TOP_FAULTS_FIELD_NUMBER: _ClassVar[int]
+    STANDBY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_HOURS_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
+    h3_resolution: int
+    period_days: float
+    repeat_window_days: float
+    hotspot_variable: HotspotVariable
+    hotspot_alpha: float
+    top_faults: int
+    standby_count: int
+    shift_hours: float
+    as_of_time: _timestamp_pb2.Timestamp
+    def __init__(self, h3_resolution: _Optional[int] = ..., period_days: _Optional[float] = ..., repeat_window_days: _Optional[float] = ..., hotspot_variable: _Optional[_Union[HotspotVariable, str]] = ..., hotspot_alpha: _Optional[float] = ..., top_faults: _Optional[int] = ..., standby_count: _Optional[int] = ..., shift_hours: _Optional[float] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AnalyzeHistoryResponse(_message.Message):
+    __slots__ = ("label", "summary", "record_errors", "record_error_counts", "faults", "asset_models", "cells", "kpis", "targets", "standby_positions", "options")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ERROR_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    FAULTS_FIELD_NUMBER: _ClassVar[int]
+    ASSET_MODELS_FIELD_NUMBER: _ClassVar[int]
+    CELLS_FIELD_NUMBER: _ClassVar[int]
+    KPIS_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    STANDBY_POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    summary: HistorySummary
+    record_errors: _containers.RepeatedCompositeFieldContainer[RecordError]
+    record_error_counts: _containers.RepeatedCompositeFieldContainer[RecordErrorCount]
+    faults: _containers.RepeatedCompositeFieldContainer[FaultStat]
+    asset_models: _containers.RepeatedCompositeFieldContainer[AssetModelStat]
+    cells: _containers.RepeatedCompositeFieldContainer[RiskCell]
+    kpis: _containers.RepeatedCompositeFieldContainer[KpiRow]
+    targets: ServiceTargets
+    standby_positions: _containers.RepeatedCompositeFieldContainer[StandbyPosition]
+    options: AnalysisOptions
+    def __init__(self, label: _Optional[str] = ..., summary: _Optional[_Union[HistorySummary, _Mapping]] = ..., record_errors: _Optional[_Iterable[_Union[RecordError, _Mapping]]] = ..., record_error_counts: _Optional[_Iterable[_Union[RecordErrorCount, _Mapping]]] = ..., faults: _Optional[_Iterable[_Union[FaultStat, _Mapping]]] = ..., asset_models: _Optional[_Iterable[_Union[AssetModelStat, _Mapping]]] = ..., cells: _Optional[_Iterable[_Union[RiskCell, _Mapping]]] = ..., kpis: _Optional[_Iterable[_Union[KpiRow, _Mapping]]] = ..., targets: _Optional[_Union[ServiceTargets, _Mapping]] = ..., standby_positions: _Optional[_Iterable[_Union[StandbyPosition, _Mapping]]] = ..., options: _Optional[_Union[AnalysisOptions, _Mapping]] = ...) -> None: ...
+
+class HistorySummary(_message.Message):
+    __slots__ = ("records_received", "records_analysed", "records_rejected", "failures", "follow_ups", "first_created_time", "as_of_time", "days")
+    RECORDS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_ANALYSED_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_REJECTED_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UPS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_CREATED_TIME_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    records_received: int
+    records_analysed: int
+    records_rejected: int
+    failures: int
+    follow_ups: int
+    first_created_time: _timestamp_pb2.Timestamp
+    as_of_time: _timestamp_pb2.Timestamp
+    days: float
+    def __init__(self, records_received: _Optional[int] = ..., records_analysed: _Optional[int] = ..., records_rejected: _Optional[int] = ..., failures: _Optional[int] = ..., follow_ups: _Optional[int] = ..., first_created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., days: _Optional[float] = ...) -> None: ...
+
+class RecordError(_message.Message):
+    __slots__ = ("index", "field", "rule")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    field: str
+    rule: str
+    def __init__(self, index: _Optional[int] = ..., field: _Optional[str] = ..., rule: _Optional[str] = ...) -> None: ...
+
+class RecordErrorCount(_message.Message):
+    __slots__ = ("field", "rule", "records")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    rule: str
+    records: int
+    def __init__(self, field: _Optional[str] = ..., rule: _Optional[str] = ..., records: _Optional[int] = ...) -> None: ...
+
+class FaultStat(_message.Message):
+    __slots__ = ("fault_code", "count", "share", "cumulative_share", "repeat_rate", "first_time_fix_rate", "reopen_rate", "count_this_period", "count_previous_period", "trend")
+    FAULT_CODE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    CUMULATIVE_SHARE_FIELD_NUMBER: _ClassVar[int]
+    REPEAT_RATE_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TIME_FIX_RATE_FIELD_NUMBER: _ClassVar[int]
+    REOPEN_RATE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_THIS_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    COUNT_PREVIOUS_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    TREND_FIELD_NUMBER: _ClassVar[int]
+    fault_code: str
+    count: int
+    share: float
+    cumulative_share: float
+    repeat_rate: float
+    first_time_fix_rate: float
+    reopen_rate: float
+    count_this_period: int
+    count_previous_period: int
+    trend: float
+    def __init__(self, fault_code: _Optional[str] = ..., count: _Optional[int] = ..., share: _Optional[float] = ..., cumulative_share: _Optional[float] = ..., repeat_rate: _Optional[float] = ..., first_time_fix_rate: _Optional[float] = ..., reopen_rate: _Optional[float] = ..., count_this_period: _Optional[int] = ..., count_previous_period: _Optional[int] = ..., trend: _Optional[float] = ...) -> None: ...
+
+class AssetModelStat(_message.Message):
+    __slots__ = ("asset_model", "failures", "assets", "repeat_rate", "repeat_z", "first_time_fix_rate", "top_faults")
+    ASSET_MODEL_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    ASSETS_FIELD_NUMBER: _ClassVar[int]
+    REPEAT_RATE_FIELD_NUMBER: _ClassVar[int]
+    REPEAT_Z_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TIME_FIX_RATE_FIELD_NUMBER: _ClassVar[int]
+    TOP_FAULTS_FIELD_NUMBER: _ClassVar[int]
+    asset_model: str
+    failures: int
+    assets: int
+    repeat_rate: float
+    repeat_z: float
+    first_time_fix_rate: float
+    top_faults: _containers.RepeatedCompositeFieldContainer[FaultCount]
+    def __init__(self, asset_model: _Optional[str] = ..., failures: _Optional[int] = ..., assets: _Optional[int] = ..., repeat_rate: _Optional[float] = ..., repeat_z: _Optional[float] = ..., first_time_fix_rate: _Optional[float] = ..., top_faults: _Optional[_Iterable[_Union[FaultCount, _Mapping]]] = ...) -> None: ...
+
+class FaultCount(_message.Message):
+    __slots__ = ("fault_code", "count", "share")
+    FAULT_CODE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    fault_code: str
+    count: int
+    share: float
+    def __init__(self, fault_code: _Optional[str] = ..., count: _Optional[int] = ..., share: _Optional[float] = ...) -> None: ...
+
+class RiskCell(_message.Message):
+    __slots__ = ("cell", "center", "failures", "demand_per_day", "sla_breach_rate", "mean_response", "p90_response", "repeat_rate", "gi_z", "gi_p", "hotspot")
+    CELL_FIELD_NUMBER: _ClassVar[int]
+    CENTER_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_PER_DAY_FIELD_NUMBER: _ClassVar[int]
+    SLA_BREACH_RATE_FIELD_NUMBER: _ClassVar[int]
+    MEAN_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    P90_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    REPEAT_RATE_FIELD_NUMBER: _ClassVar[int]
+    GI_Z_FIELD_NUMBER: _ClassVar[int]
+    GI_P_FIELD_NUMBER: _ClassVar[int]
+    HOTSPOT_FIELD_NUMBER: _ClassVar[int]
+    cell: str
+    center: _latlng_pb2.LatLng
+    failures: int
+    demand_per_day: float
+    sla_breach_rate: float
+    mean_response: _duration_pb2.Duration
+    p90_response: _duration_pb2.Duration
+    repeat_rate: float
+    gi_z: float
+    gi_p: float
+    hotspot: Hotspot
+    def __init__(self, cell: _Optional[str] = ..., center: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., failures: _Optional[int] = ..., demand_per_day: _Optional[float] = ..., sla_breach_rate: _Optional[float] = ..., mean_response: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., p90_response: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., repeat_rate: _Optional[float] = ..., gi_z: _Optional[float] = ..., gi_p: _Optional[float] = ..., hotspot: _Optional[_Union[Hotspot, str]] = ...) -> None: ...
+
+class KpiRow(_message.Message):
+    __slots__ = ("scope", "key", "orders", "mean_response", "p90_response", "overdue_rate", "first_time_fix_rate", "closure_rate", "follow_ups", "follow_up_in_window_rate")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    MEAN_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    P90_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_RATE_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TIME_FIX_RATE_FIELD_NUMBER: _ClassVar[int]
+    CLOSURE_RATE_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UPS_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_IN_WINDOW_RATE_FIELD_NUMBER: _ClassVar[int]
+    scope: KpiScope
+    key: str
+    orders: int
+    mean_response: _duration_pb2.Duration
+    p90_response: _duration_pb2.Duration
+    overdue_rate: float
+    first_time_fix_rate: float
+    closure_rate: float
+    follow_ups: int
+    follow_up_in_window_rate: float
+    def __init__(self, scope: _Optional[_Union[KpiScope, str]] = ..., key: _Optional[str] = ..., orders: _Optional[int] = ..., mean_response: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., p90_response: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., overdue_rate: _Optional[float] = ..., first_time_fix_rate: _Optional[float] = ..., closure_rate: _Optional[float] = ..., follow_ups: _Optional[int] = ..., follow_up_in_window_rate: _Optional[float] = ...) -> None: ...
+
+class ServiceTargets(_message.Message):
+    __slots__ = ("max_mean_response", "max_overdue_rate", "min_first_time_fix_rate", "min_closure_rate", "follow_up_min_days", "follow_up_max_days", "min_follow_up_in_window_rate", "closure_grace")
+    MAX_MEAN_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    MAX_OVERDUE_RATE_FIELD_NUMBER: _ClassVar[int]
+    MIN_FIRST_TIME_FIX_RATE_FIELD_NUMBER: _ClassVar[int]
+    MIN_CLOSURE_RATE_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_MIN_DAYS_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_MAX_DAYS_FIELD_NUMBER: _ClassVar[int]
+    MIN_FOLLOW_UP_IN_WINDOW_RATE_FIELD_NUMBER: _ClassVar[int]
+    CLOSURE_GRACE_FIELD_NUMBER: _ClassVar[int]
+    max_mean_response: _duration_pb2.Duration
+    max_overdue_rate: float
+    min_first_time_fix_rate: float
+    min_closure_rate: float
+    follow_up_min_days: float
+    follow_up_max_days: float
+    min_follow_up_in_window_rate: float
+    closure_grace: _duration_pb2.Duration
+    def __init__(self, max_mean_response: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_overdue_rate: _Optional[float] = ..., min_first_time_fix_rate: _Optional[float] = ..., min_closure_rate: _Optional[float] = ..., follow_up_min_days: _Optional[float] = ..., follow_up_max_days: _Optional[float] = ..., min_follow_up_in_window_rate: _Optional[float] = ..., closure_grace: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class StandbyPosition(_message.Message):
+    __slots__ = ("location", "cell", "demand_per_day", "mean_distance_meters", "stock")
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    CELL_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_PER_DAY_FIELD_NUMBER: _ClassVar[int]
+    MEAN_DISTANCE_METERS_FIELD_NUMBER: _ClassVar[int]
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    location: _latlng_pb2.LatLng
+    cell: str
+    demand_per_day: float
+    mean_distance_meters: float
+    stock: _containers.RepeatedCompositeFieldContainer[StockItem]
+    def __init__(self, location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., cell: _Optional[str] = ..., demand_per_day: _Optional[float] = ..., mean_distance_meters: _Optional[float] = ..., stock: _Optional[_Iterable[_Union[StockItem, _Mapping]]] = ...) -> None: ...
+
+class StockItem(_message.Message):
+    __slots__ = ("fault_code", "expected_per_shift")
+    FAULT_CODE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_PER_SHIFT_FIELD_NUMBER: _ClassVar[int]
+    fault_code: str
+    expected_per_shift: float
+    def __init__(self, fault_code: _Optional[str] = ..., expected_per_shift: _Optional[float] = ...) -> None: ...

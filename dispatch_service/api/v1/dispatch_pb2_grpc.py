@@ -90,6 +90,11 @@ class DispatchServiceStub:
                 request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalRequest.SerializeToString,
                 response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalResponse.FromString,
                 _registered_method=True)
+        self.AnalyzeHistory = channel.stream_unary(
+                '/dispatch.v1.DispatchService/AnalyzeHistory',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -187,6 +192,20 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AnalyzeHistory(self, request_iterator, context):
+        """Analyses work-order history sent as a stream of batches (a year of a large operation, a
+        million records, as a few hundred batches of up to 10,000): what fails most, where the risk
+        is (H3 cells, Getis-Ord Gi* hotspots), the KPIs against the service targets, and standby
+        positions for the next shift. Records that break a rule are left out and reported with
+        their index, field and rule; they never fail the call. The analysis runs in a worker
+        process, admitted like a solve. Errors: INVALID_ARGUMENT for bad options, a batch whose
+        columns differ in length, or more records than the server's `--max-history-records`;
+        RESOURCE_EXHAUSTED when the worker queue is full (trailer `retry-after-ms`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -244,6 +263,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.EstimateArrival,
                     request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalRequest.FromString,
                     response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalResponse.SerializeToString,
+            ),
+            'AnalyzeHistory': grpc.stream_unary_rpc_method_handler(
+                    servicer.AnalyzeHistory,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -544,6 +568,33 @@ class DispatchService:
             '/dispatch.v1.DispatchService/EstimateArrival',
             dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalRequest.SerializeToString,
             dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.EstimateArrivalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnalyzeHistory(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/dispatch.v1.DispatchService/AnalyzeHistory',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

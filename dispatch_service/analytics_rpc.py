@@ -1,0 +1,116 @@
+"""AnalyzeHistory: a stream of history batches in, one analysis out.
+
+The handler only collects columns (cheap: batches are columnar) and enforces the record limit;
+checking and analysing a large history takes seconds of CPU under the GIL, so it runs in a
+solver worker process, admitted through the same bounded queue as solves (RESOURCE_EXHAUSTED
+when full). A cancelled call or an expired deadline kills that worker's analysis after the
+pool's stop grace (the analysis has no stop flag to poll), and the worker is replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import grpc
+
+from dispatch_service import convert
+from dispatch_service.api.v1 import dispatch_pb2 as pb
+from dispatch_service.realtime import RpcAbort, _invalid, _queue_full, _unary
+from dispatch_service.workers import QueueFull, SolveAborted, WorkerFailed
+from solver.errors import Violation
+
+log = logging.getLogger("dispatch_service.analytics")
+
+MAX_LABEL_CHARS = 256
+
+
+@dataclass(frozen=True)
+class AnalyzeTask:
+    """Runs in a solver worker (see ``worker_task.run_task``): check, analyse, serialise."""
+
+    columns: dict
+    options: object  # analytics.analysis.AnalysisOptions
+    label: str
+    runs_itself = True
+
+    def run(self) -> tuple[str, bytes]:
+        from dispatch_service.analytics import records
+        from dispatch_service.analytics.analysis import analyze
+
+        history = records.check(self.columns, (), convert.HISTORY_FIELDS)
+        # Serialised here, so the server process only parses bytes (no GIL time per cell).
+        return "analysis", convert.analysis_to_response(analyze(history, self.options), self.label).SerializeToString()
+
+
+def collect(requests, max_records: int):
+    """Options, label and concatenated canonical columns of a request stream; RpcAbort on a
+    malformed batch or when the stream passes ``max_records`` (decided before converting)."""
+    import numpy as np
+
+    options = label = None
+    parts: dict[str, list] = {name: [] for name in convert.HISTORY_FIELDS}
+    received = 0
+    for i, request in enumerate(requests):
+        if i == 0:
+            options, violations = convert.analysis_options_from_pb(request.options, "options")
+            label = request.label
+            if len(label) > MAX_LABEL_CHARS:
+                violations.append(Violation("label", f"must be at most {MAX_LABEL_CHARS} characters, got {len(label)}"))
+            if violations:
+                raise _invalid(violations)
+        n = len(request.batch.order_id)
+        if received + n > max_records:
+            raise _invalid([Violation("batch.order_id", f"at most {max_records:,} records per call (the server's --max-history-records); this stream has more")])
+        columns, violations = convert.history_batch_columns(request.batch, f"requests[{i}].batch")
+        if violations:
+            raise _invalid(violations)
+        for name, values in columns.items():
+            parts[name].append(values)
+        received += n
+    if options is None:  # an empty stream: analyse nothing, with the default options
+        options, _ = convert.analysis_options_from_pb(pb.AnalysisOptions())
+        label = ""
+    columns = {
+        name: (np.concatenate(chunks) if chunks else np.empty(0, dtype=object if name in _TEXT else float))
+        for name, chunks in parts.items()
+    }
+    return options, label, columns
+
+
+_TEXT = ("order_id", "fault_code", "asset_id", "asset_model", "engineer_id", "team", "follow_up_of")
+
+
+class AnalyticsServicerMixin:
+    """Adds AnalyzeHistory to the servicer (needs ``self.pool`` and ``self.config``)."""
+
+    @_unary
+    def AnalyzeHistory(self, request_iterator, context: grpc.ServicerContext) -> pb.AnalyzeHistoryResponse:
+        started = time.perf_counter()
+        options, label, columns = collect(request_iterator, self.config.max_history_records)
+        records = len(columns["order_id"])
+        remaining = context.time_remaining()
+        deadline = time.monotonic() + remaining if remaining is not None else None
+        done = threading.Event()
+        context.add_callback(done.set)
+        try:
+            outcome = self.pool.run(AnalyzeTask(columns, options, label), aborted=done.is_set, deadline=deadline)
+        except QueueFull:
+            raise _queue_full(self.pool.depth) from None
+        except SolveAborted as exc:
+            code = grpc.StatusCode.CANCELLED if done.is_set() else grpc.StatusCode.DEADLINE_EXCEEDED
+            raise RpcAbort(code, f"analysis stopped: {exc}") from None
+        except WorkerFailed as exc:
+            log.error("analysis of %d records failed: %s", records, exc)
+            raise RpcAbort(grpc.StatusCode.INTERNAL, "the analysis worker failed") from None
+        if outcome.kind != "analysis":
+            log.error("analysis of %d records failed:\n%s", records, outcome.value)
+            raise RpcAbort(grpc.StatusCode.INTERNAL, "the analysis failed")
+        response = pb.AnalyzeHistoryResponse.FromString(outcome.value)
+        log.info(
+            "analysis: %d records, %d rejected, %d cells, %.3f s", records, response.summary.records_rejected,
+            len(response.cells), time.perf_counter() - started,
+        )
+        return response
