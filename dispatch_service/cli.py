@@ -1,4 +1,4 @@
-"""The ``dispatch`` command: serve, solve a request file, run the demo, build maps."""
+"""The ``dispatch`` command: serve, solve a request file, run the demo, build maps, analyse history."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     p_whatif = sub.add_parser("whatif", help="compare scenarios from a YAML file and write a report (see `dispatch whatif -h`)", add_help=False)
     p_whatif.add_argument("rest", nargs=argparse.REMAINDER)
 
+    p_analyze = sub.add_parser("analyze", help="analyse work-order history (CSV/Parquet) into a report (see `dispatch analyze -h`)", add_help=False)
+    p_analyze.add_argument("rest", nargs=argparse.REMAINDER)
+
     p_map = sub.add_parser("map", help="road-network maps")
     map_sub = p_map.add_subparsers(dest="map_command", required=True)
     p_build = map_sub.add_parser("build", help="build a map artifact from an OSM extract", add_help=False)
@@ -57,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         from dispatch_service.whatif import main as whatif_main
 
         return whatif_main(args.rest)
+    if args.command == "analyze":
+        from dispatch_service.analytics_cli import main as analyze_main
+
+        return analyze_main(args.rest)
     if args.command == "map":
         from geo.mapbuild import main as build_main
 
