@@ -84,7 +84,10 @@ def analyze(history: CheckedHistory, options: AnalysisOptions = AnalysisOptions(
     if len(r) == 0:
         return Analysis(summary, history.errors, error_counts, (), (), (), (), (), options)
 
-    frame = r.assign(is_follow_up=is_follow_up)
+    # Low-cardinality text as categories: each is grouped several times below.
+    frame = r.assign(
+        is_follow_up=is_follow_up, fault_code=r["fault_code"].astype("category"), asset_model=r["asset_model"].astype("category"),
+    )
     fail = frame.loc[~is_follow_up]
     completed = ~np.isnan(fail["completed_s"].to_numpy())
     with np.errstate(invalid="ignore"):
@@ -107,7 +110,7 @@ def analyze(history: CheckedHistory, options: AnalysisOptions = AnalysisOptions(
     kpi_list = targets.kpi_rows(frame, as_of, options.targets)
     positions: list[standby.StandbyPosition] = []
     if options.standby_count and cell_list:
-        by_cell = pd.DataFrame({"cell": cells, "code": fail["fault_code"].to_numpy()}).groupby(["cell", "code"]).size()
+        by_cell = pd.DataFrame({"cell": cells, "code": fail["fault_code"].array}).groupby(["cell", "code"], observed=True).size()
         fault_counts: dict[str, dict[str, int]] = {}
         for (cell, code), n in by_cell.items():
             fault_counts.setdefault(h3.int_to_str(int(cell)), {})[code] = int(n)
