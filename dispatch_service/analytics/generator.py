@@ -236,3 +236,24 @@ def _engineer_of(rng: np.random.Generator, team: np.ndarray, eng_team: np.ndarra
         sel = team == t
         out[sel] = members[rng.integers(0, members.size, sel.sum())]
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dispatch_service.analytics.generator -n 50000 -o history.csv``"""
+    import argparse
+
+    from dispatch_service.analytics.records import write_file
+
+    p = argparse.ArgumentParser(prog="python -m dispatch_service.analytics.generator", description="Write a synthetic work-order history.")
+    p.add_argument("-n", "--records", type=int, default=50_000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("-o", "--output", required=True, help=".csv or .parquet")
+    args = p.parse_args(argv)
+    frame, truth = generate(GeneratorConfig(records=args.records, seed=args.seed))
+    write_file(frame, args.output)
+    print(f"{len(frame):,} records -> {args.output} (planted: bad model {truth.bad_model}, {len(truth.hotspots)} hotspots)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
