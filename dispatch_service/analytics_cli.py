@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=10_000, help="records per streamed batch with --server (default 10000)")
     p.add_argument("--timeout", type=float, default=600.0, help="call deadline in seconds with --server")
     p.add_argument("--token", default=None, help="bearer token for a server with authentication")
-    p.add_argument("--h3-resolution", type=int, default=8, help="H3 resolution of the risk cells (default 8, about 0.74 km²)")
+    p.add_argument("--h3-resolution", type=int, default=8, help="H3 resolution of the risk cells (0-10; default 8: cells of about 0.74 km²)")
     p.add_argument("--standby", type=int, default=5, help="standby positions to suggest (default 5)")
     p.add_argument("--period-days", type=float, default=28.0, help="trend period in days (default 28)")
     p.add_argument("--hotspot-variable", choices=HOTSPOT_VARIABLES, default="demand_per_day")

@@ -629,6 +629,7 @@ def analysis_to_response(a, label: str = "") -> pb.AnalyzeHistoryResponse:
     r = pb.AnalyzeHistoryResponse(label=label, options=analysis_options_to_pb(a.options))
     r.summary.records_received, r.summary.records_analysed, r.summary.records_rejected = s.records_received, s.records_analysed, s.records_rejected
     r.summary.failures, r.summary.follow_ups, r.summary.days = s.failures, s.follow_ups, s.days
+    r.summary.records_after_as_of = s.records_after_as_of
     if s.first_created_s is not None:
         r.summary.first_created_time.CopyFrom(_ts(s.first_created_s))
     if s.as_of_s is not None:
@@ -690,7 +691,7 @@ def response_to_analysis(r: pb.AnalyzeHistoryResponse):
     summary = Summary(
         s.records_received, s.records_analysed, s.records_rejected, s.failures, s.follow_ups,
         float(s.first_created_time.seconds) if s.HasField("first_created_time") else None,
-        float(s.as_of_time.seconds) if s.HasField("as_of_time") else None, s.days,
+        float(s.as_of_time.seconds) if s.HasField("as_of_time") else None, s.days, s.records_after_as_of,
     )
     t = r.targets
     goal = targets.Targets(

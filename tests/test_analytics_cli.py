@@ -68,8 +68,8 @@ def test_unusable_file_and_bad_options_exit_2(tmp_path, capsys):
     assert "unknown history format" in capsys.readouterr().err
     good = tmp_path / "h.csv"
     good.write_text("order_id,latitude,longitude,fault_code,created_time\nA,41,-8,E1,2025-01-01T00:00:00Z\n")
-    assert main(["analyze", str(good), "-o", str(tmp_path / "r.html"), "--h3-resolution", "20"]) == 2
-    assert "--h3-resolution: must be in [0, 15]" in capsys.readouterr().err
+    assert main(["analyze", str(good), "-o", str(tmp_path / "r.html"), "--h3-resolution", "11"]) == 2
+    assert "--h3-resolution: must be in [0, 10]" in capsys.readouterr().err
 
 
 def test_server_down_is_exit_1(tmp_path, history_csv, capsys):

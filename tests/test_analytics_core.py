@@ -180,3 +180,35 @@ def test_unusable_file_is_one_clear_error(tmp_path):
     path.write_text("order_id,latitude\nA,41\n")
     with pytest.raises(records.HistoryFileError, match="missing required column.*longitude"):
         records.load(path)
+
+
+def test_as_of_cuts_the_history_there():
+    """Analysed as of 1 July: later orders are left out (and counted), later completions have
+    not happened yet, so orders open on 1 July past their deadline are overdue."""
+    frame, truth = generate(GeneratorConfig(records=6_000, seed=9))
+    history = records.check({c: frame[c].to_numpy() for c in records.COLUMNS})
+    july_s = 1_751_328_000.0  # 2025-07-01T00:00:00Z
+    a = analyze(history, AnalysisOptions(as_of_s=july_s, standby_count=0))
+    created = frame["created_s"].to_numpy()
+    assert a.summary.records_after_as_of == int((created > july_s).sum()) > 0
+    assert a.summary.records_analysed == int((created <= july_s).sum())
+    assert [k.key for k in a.kpis if k.scope == "month"] == [f"2025-0{m}" for m in range(1, 7)]
+    # Orders created in the last hours before as_of are mostly still open then.
+    full = analyze(history, AnalysisOptions(standby_count=0))
+    june = next(k for k in a.kpis if k.key == "2025-06")
+    june_full = next(k for k in full.kpis if k.key == "2025-06")
+    assert june.overdue_rate >= june_full.overdue_rate
+    assert june.closure_rate <= june_full.closure_rate  # closures after 1 July had not happened
+    assert a.faults[0].count_this_period + a.faults[0].count_previous_period > 0
+
+
+@pytest.mark.parametrize("variable", ["sla_breaches_per_day", "repeat_failures_per_day"])
+def test_other_hotspot_variables(planted, variable):
+    """Gi* can be run on breaches or repeats per day instead of demand; repeat hotspots also sit
+    where the failures are (more failures, more repeats)."""
+    frame, truth, _ = planted
+    history = records.check({c: frame[c].to_numpy() for c in records.COLUMNS})
+    a = analyze(history, AnalysisOptions(hotspot_variable=variable, standby_count=0))
+    assert all(c.gi_z is not None for c in a.cells)
+    if variable == "repeat_failures_per_day":
+        assert any(c.hotspot == "hot" for c in a.cells)

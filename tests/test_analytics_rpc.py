@@ -83,7 +83,7 @@ def test_batch_with_ragged_columns_is_invalid_argument(stub, history):
 @pytest.mark.parametrize(
     "options, field",
     [
-        (pb.AnalysisOptions(h3_resolution=16), "options.h3_resolution"),
+        (pb.AnalysisOptions(h3_resolution=11), "options.h3_resolution"),
         (pb.AnalysisOptions(hotspot_alpha=0.9), "options.hotspot_alpha"),
         (pb.AnalysisOptions(standby_count=-1), "options.standby_count"),
         (pb.AnalysisOptions(shift_hours=0), "options.shift_hours"),

@@ -13,9 +13,14 @@ from dispatch_service.analytics import areas, faults, standby, targets
 from dispatch_service.analytics.records import DAY_S, TIME_COLUMNS, CheckedHistory, RecordError
 
 
+# Finer cells (edge under 66 m) say nothing more about where to keep engineers, and a city then
+# has hundreds of thousands of them: Gi*, the response and the map grow with the cell count.
+MAX_H3_RESOLUTION = 10
+
+
 @dataclass(frozen=True)
 class AnalysisOptions:
-    h3_resolution: int = 8  # 0-15; 8: cells of about 0.74 km²
+    h3_resolution: int = 8  # 0-MAX_H3_RESOLUTION; 8: cells of about 0.74 km²
     period_days: float = 28.0  # trend: the last period against the one before
     repeat_window_days: float = 30.0  # a failure of the same asset within this is a repeat
     hotspot_variable: str = "demand_per_day"  # one of areas.HOTSPOT_VARIABLES
@@ -29,8 +34,8 @@ class AnalysisOptions:
     def violations(self) -> list[tuple[str, str]]:
         """(field, rule) for every option out of range."""
         out = []
-        if not 0 <= self.h3_resolution <= 15:
-            out.append(("h3_resolution", f"must be in [0, 15], got {self.h3_resolution}"))
+        if not 0 <= self.h3_resolution <= MAX_H3_RESOLUTION:
+            out.append(("h3_resolution", f"must be in [0, {MAX_H3_RESOLUTION}], got {self.h3_resolution}"))
         for name, value, low, high in (
             ("period_days", self.period_days, 1, 366), ("repeat_window_days", self.repeat_window_days, 1, 366),
             ("hotspot_alpha", self.hotspot_alpha, 1e-6, 0.5), ("shift_hours", self.shift_hours, 1, 24),
@@ -56,6 +61,8 @@ class Summary:
     first_created_s: float | None
     as_of_s: float | None
     days: float  # span of the history (at least 1)
+    # Valid records created after ``as_of`` (when given): left out, the history is cut there.
+    records_after_as_of: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,17 @@ class Analysis:
 
 def analyze(history: CheckedHistory, options: AnalysisOptions = AnalysisOptions()) -> Analysis:
     r = history.records
+    after = 0
+    if options.as_of_s is not None:
+        # The history as it stood at as_of: later orders do not exist yet, later events have not
+        # happened yet (an order completed after as_of was still open then).
+        later = (r["created_s"] > options.as_of_s).to_numpy()
+        after = int(later.sum())
+        r = r.loc[~later].reset_index(drop=True)
+        for col in ("arrived_s", "completed_s", "closed_s"):
+            v = r[col].to_numpy()
+            with np.errstate(invalid="ignore"):
+                r[col] = np.where(v > options.as_of_s, np.nan, v)
     error_counts = tuple(sorted(((f, rule, n) for (f, rule), n in history.error_counts.items()), key=lambda x: (-x[2], x[0], x[1])))
     is_follow_up = (r["follow_up_of"] != "").to_numpy()
     times = np.column_stack([r[c].to_numpy() for c in TIME_COLUMNS if c != "sla_deadline_s"]) if len(r) else np.empty((0, 1))
@@ -80,7 +98,9 @@ def analyze(history: CheckedHistory, options: AnalysisOptions = AnalysisOptions(
     as_of = options.as_of_s if options.as_of_s is not None else latest
     first = float(r["created_s"].min()) if len(r) else None
     days = max(1.0, ((as_of - first) / DAY_S) if first is not None and as_of is not None else 1.0)
-    summary = Summary(history.total, len(r), history.rejected, int((~is_follow_up).sum()), int(is_follow_up.sum()), first, as_of, days)
+    summary = Summary(
+        history.total, len(r), history.rejected, int((~is_follow_up).sum()), int(is_follow_up.sum()), first, as_of, days, after
+    )
     if len(r) == 0:
         return Analysis(summary, history.errors, error_counts, (), (), (), (), (), options)
 

@@ -54,7 +54,9 @@ def render_html(analysis: Analysis, title: str = "Service history analysis") -> 
         '<p class="summary" id="summary">'
         f"<b>{s.records_analysed:,}</b> records analysed of {s.records_received:,} received "
         f"(<b>{s.records_rejected:,}</b> rejected); {s.failures:,} failures and {s.follow_ups:,} follow-up visits "
-        f"from {_iso(s.first_created_s) or '-'} to {_iso(s.as_of_s) or '-'} ({s.days:.0f} days).</p>",
+        f"from {_iso(s.first_created_s) or '-'} to {_iso(s.as_of_s) or '-'} ({s.days:.0f} days)"
+        + (f"; {s.records_after_as_of:,} records created after that left out" if s.records_after_as_of else "")
+        + ".</p>",
         "<h2>Service against its targets</h2>",
         _kpi_table(analysis, t),
         "<h2>High-risk areas</h2>",

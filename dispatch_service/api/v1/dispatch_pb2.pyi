@@ -988,7 +988,7 @@ class AnalyzeHistoryResponse(_message.Message):
     def __init__(self, label: _Optional[str] = ..., summary: _Optional[_Union[HistorySummary, _Mapping]] = ..., record_errors: _Optional[_Iterable[_Union[RecordError, _Mapping]]] = ..., record_error_counts: _Optional[_Iterable[_Union[RecordErrorCount, _Mapping]]] = ..., faults: _Optional[_Iterable[_Union[FaultStat, _Mapping]]] = ..., asset_models: _Optional[_Iterable[_Union[AssetModelStat, _Mapping]]] = ..., cells: _Optional[_Iterable[_Union[RiskCell, _Mapping]]] = ..., kpis: _Optional[_Iterable[_Union[KpiRow, _Mapping]]] = ..., targets: _Optional[_Union[ServiceTargets, _Mapping]] = ..., standby_positions: _Optional[_Iterable[_Union[StandbyPosition, _Mapping]]] = ..., options: _Optional[_Union[AnalysisOptions, _Mapping]] = ...) -> None: ...
 
 class HistorySummary(_message.Message):
-    __slots__ = ("records_received", "records_analysed", "records_rejected", "failures", "follow_ups", "first_created_time", "as_of_time", "days")
+    __slots__ = ("records_received", "records_analysed", "records_rejected", "failures", "follow_ups", "first_created_time", "as_of_time", "days", "records_after_as_of")
     RECORDS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
     RECORDS_ANALYSED_FIELD_NUMBER: _ClassVar[int]
     RECORDS_REJECTED_FIELD_NUMBER: _ClassVar[int]
@@ -997,6 +997,7 @@ class HistorySummary(_message.Message):
     FIRST_CREATED_TIME_FIELD_NUMBER: _ClassVar[int]
     AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
     DAYS_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_AFTER_AS_OF_FIELD_NUMBER: _ClassVar[int]
     records_received: int
     records_analysed: int
     records_rejected: int
@@ -1005,7 +1006,8 @@ class HistorySummary(_message.Message):
     first_created_time: _timestamp_pb2.Timestamp
     as_of_time: _timestamp_pb2.Timestamp
     days: float
-    def __init__(self, records_received: _Optional[int] = ..., records_analysed: _Optional[int] = ..., records_rejected: _Optional[int] = ..., failures: _Optional[int] = ..., follow_ups: _Optional[int] = ..., first_created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., days: _Optional[float] = ...) -> None: ...
+    records_after_as_of: int
+    def __init__(self, records_received: _Optional[int] = ..., records_analysed: _Optional[int] = ..., records_rejected: _Optional[int] = ..., failures: _Optional[int] = ..., follow_ups: _Optional[int] = ..., first_created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., days: _Optional[float] = ..., records_after_as_of: _Optional[int] = ...) -> None: ...
 
 class RecordError(_message.Message):
     __slots__ = ("index", "field", "rule")
