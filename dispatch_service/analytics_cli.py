@@ -72,11 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dispatch analyze: {exc}", file=sys.stderr)
         return 1
     title = args.title or f"Service history: {pathlib.Path(args.history).name}"
-    pathlib.Path(args.output).write_text(report.render_html(analysis, title), encoding="utf-8")
+    csv = pathlib.Path(args.history).suffix.lower() == ".csv"
+    pathlib.Path(args.output).write_text(report.render_html(analysis, title, csv_lines=csv), encoding="utf-8")
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(report.to_dict(analysis), indent=1), encoding="utf-8")
     s = analysis.summary
-    csv = pathlib.Path(args.history).suffix.lower() == ".csv"
     print(f"dispatch analyze: {s.records_analysed:,} of {s.records_received:,} records analysed, {s.records_rejected:,} rejected; "
           f"report: {args.output}", file=sys.stderr)
     for e in analysis.errors[:10]:

@@ -53,7 +53,7 @@ def collect(requests, max_records: int):
     options = label = None
     parts: dict[str, list] = {name: [] for name in convert.HISTORY_FIELDS}
     received = 0
-    for i, request in enumerate(requests):
+    for i, request in enumerate(_until_cancelled(requests)):
         if i == 0:
             options, violations = convert.analysis_options_from_pb(request.options, "options")
             label = request.label
@@ -78,6 +78,15 @@ def collect(requests, max_records: int):
         for name, chunks in parts.items()
     }
     return options, label, columns
+
+
+def _until_cancelled(requests):
+    """The stream's messages; a client that cancels mid-stream ends the call as CANCELLED
+    (grpc raises RpcError from the iterator, which is not a server error worth a traceback)."""
+    try:
+        yield from requests
+    except grpc.RpcError:
+        raise RpcAbort(grpc.StatusCode.CANCELLED, "the client cancelled the stream") from None
 
 
 _TEXT = ("order_id", "fault_code", "asset_id", "asset_model", "engineer_id", "team", "follow_up_of")

@@ -76,3 +76,8 @@ def test_server_down_is_exit_1(tmp_path, history_csv, capsys):
     code = main(["analyze", str(history_csv), "-o", str(tmp_path / "r.html"), "--server", "127.0.0.1:1", "--timeout", "5"])
     assert code == 1
     assert "UNAVAILABLE" in capsys.readouterr().err
+
+
+def test_report_names_rejected_records_by_csv_line(tmp_path, history_csv, capsys):
+    _, out, _, _ = _run(tmp_path, history_csv, capsys=capsys)
+    assert "<li>line 3: longitude must be a number of degrees</li>" in out.read_text()

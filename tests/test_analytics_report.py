@@ -93,7 +93,7 @@ def test_rejected_records_are_listed(rendered):
     _, _, dom, _ = rendered
     errors = re.search(r'<table id="errors">.*?</table>', dom, re.S).group(0)
     assert "latitude" in errors and "[-90, 90]" in errors and "<td>2</td>" in errors
-    assert "record 5 (CSV line 7)" in dom
+    assert "<li>record 5: latitude is required" in dom
 
 
 def test_screenshot_shows_the_map_drawn(rendered):

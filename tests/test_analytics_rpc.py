@@ -119,3 +119,27 @@ def test_record_limit_per_call_is_configurable():
 def test_empty_stream_gives_an_empty_analysis(stub):
     response = stub.AnalyzeHistory(iter([]), timeout=30)
     assert response.summary.records_received == 0 and not response.cells and not response.faults
+
+
+def test_client_cancelling_mid_stream_leaves_the_server_serving(stub, history):
+    """A stream cancelled after its first batch ends there; the next call is answered."""
+    import threading
+
+    frame, _ = history
+    sent_first = threading.Event()
+    release = threading.Event()
+
+    def requests():
+        for i, request in enumerate(_requests(frame.iloc[:3_000])):
+            if i == 1:
+                sent_first.set()
+                release.wait(30)  # held open until the test has cancelled the call
+            yield request
+
+    future = stub.AnalyzeHistory.future(requests(), timeout=60)
+    assert sent_first.wait(30)
+    future.cancel()
+    release.set()
+    with pytest.raises(grpc.FutureCancelledError):
+        future.result()
+    assert stub.AnalyzeHistory(_requests(frame.iloc[:500]), timeout=60).summary.records_analysed == 500

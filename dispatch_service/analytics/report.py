@@ -42,7 +42,8 @@ def to_dict(analysis: Analysis) -> dict:
     return out
 
 
-def render_html(analysis: Analysis, title: str = "Service history analysis") -> str:
+def render_html(analysis: Analysis, title: str = "Service history analysis", csv_lines: bool = False) -> str:
+    """The page; ``csv_lines``: name rejected records by CSV line (index + 2) rather than index."""
     s = analysis.summary
     t = analysis.options.targets
     parts = [
@@ -73,7 +74,7 @@ def render_html(analysis: Analysis, title: str = "Service history analysis") -> 
         "<h2>Standby positions for the next shift</h2>",
         _standby_table(analysis),
         "<h2>Rejected records</h2>",
-        _errors(analysis),
+        _errors(analysis, csv_lines),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -251,13 +252,14 @@ def _standby_table(a: Analysis) -> str:
     return "".join(rows)
 
 
-def _errors(a: Analysis) -> str:
+def _errors(a: Analysis, csv_lines: bool) -> str:
     if not a.error_counts:
         return '<p id="errors">None.</p>'
     rows = ['<table id="errors"><thead><tr><th>Field</th><th>Rule</th><th>Records</th></tr></thead><tbody>']
     rows += [f"<tr><td>{_e(f)}</td><td>{_e(r)}</td><td>{n:,}</td></tr>" for f, r, n in a.error_counts]
     rows.append("</tbody></table>")
-    first = "".join(f"<li>record {e.index} (CSV line {e.index + 2}): {_e(e.field)} {_e(e.rule)}</li>" for e in a.errors[:20])
+    where = (lambda i: f"line {i + 2}") if csv_lines else (lambda i: f"record {i}")
+    first = "".join(f"<li>{where(e.index)}: {_e(e.field)} {_e(e.rule)}</li>" for e in a.errors[:20])
     return "".join(rows) + f"<details><summary>First rejected records</summary><ul>{first}</ul></details>"
 
 
