@@ -49,6 +49,8 @@ def collect(requests, max_records: int):
     """Options, label and concatenated canonical columns of a request stream; RpcAbort on a
     malformed batch or when the stream passes ``max_records`` (decided before converting)."""
     import numpy as np
+    import pandas as pd
+    import pyarrow as pa
 
     options = label = None
     parts: dict[str, list] = {name: [] for name in convert.HISTORY_FIELDS}
@@ -73,8 +75,12 @@ def collect(requests, max_records: int):
     if options is None:  # an empty stream: analyse nothing, with the default options
         options, _ = convert.analysis_options_from_pb(pb.AnalysisOptions())
         label = ""
+    text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str"
     columns = {
-        name: (np.concatenate(chunks) if chunks else np.empty(0, dtype=object if name in _TEXT else float))
+        name: (
+            pd.array(pa.chunked_array(chunks, type=pa.string()), dtype=text_dtype) if name in _TEXT
+            else (np.concatenate(chunks) if chunks else np.empty(0))
+        )
         for name, chunks in parts.items()
     }
     return options, label, columns

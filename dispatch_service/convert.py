@@ -556,6 +556,7 @@ def history_batch_columns(batch: pb.HistoryBatch, path: str = "batch"):
     """Canonical columns (numpy arrays) of one batch, or None and the violations when its
     columns differ in length (which records the values belong to is then unknown)."""
     import numpy as np
+    import pyarrow as pa
 
     n = len(batch.order_id)
     violations = []
@@ -569,8 +570,10 @@ def history_batch_columns(batch: pb.HistoryBatch, path: str = "batch"):
         return None, violations
 
     def text(name):
+        # Arrow strings: a tenth of the memory of Python str objects, and they reach the
+        # analysis worker as buffers (pickling a million Python strings takes seconds).
         values = getattr(batch, name)
-        return np.array(list(values), dtype=object) if len(values) else np.full(n, "", dtype=object)
+        return pa.array(list(values) if len(values) else [""] * n, type=pa.string())
 
     def seconds(name):
         values = getattr(batch, name)

@@ -191,7 +191,7 @@ def _boolean(raw: pd.Series | None, n: int, name: str, errors: list[Failure], un
     if raw is None:
         return np.full(n, unknown)
     if pd.api.types.is_bool_dtype(raw.dtype):
-        return raw.to_numpy(dtype=float)
+        return raw.to_numpy(dtype=float, na_value=unknown)
     text = raw.fillna("").astype(str).str.strip().str.lower()
     values = np.full(n, unknown)
     is_true = text.isin(_TRUE).to_numpy()
