@@ -185,7 +185,7 @@ def test_unusable_file_is_one_clear_error(tmp_path):
 def test_as_of_cuts_the_history_there():
     """Analysed as of 1 July: later orders are left out (and counted), later completions have
     not happened yet, so orders open on 1 July past their deadline are overdue."""
-    frame, truth = generate(GeneratorConfig(records=6_000, seed=9))
+    frame, _ = generate(GeneratorConfig(records=6_000, seed=9))
     history = records.check({c: frame[c].to_numpy() for c in records.COLUMNS})
     july_s = 1_751_328_000.0  # 2025-07-01T00:00:00Z
     a = analyze(history, AnalysisOptions(as_of_s=july_s, standby_count=0))
@@ -206,7 +206,7 @@ def test_as_of_cuts_the_history_there():
 def test_other_hotspot_variables(planted, variable):
     """Gi* can be run on breaches or repeats per day instead of demand; repeat hotspots also sit
     where the failures are (more failures, more repeats)."""
-    frame, truth, _ = planted
+    frame, _, _ = planted
     history = records.check({c: frame[c].to_numpy() for c in records.COLUMNS})
     a = analyze(history, AnalysisOptions(hotspot_variable=variable, standby_count=0))
     assert all(c.gi_z is not None for c in a.cells)

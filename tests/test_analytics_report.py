@@ -59,15 +59,15 @@ def test_page_is_self_contained(rendered):
 
 def test_kpi_table_shows_each_target_and_its_verdict(rendered):
     analysis, _, dom, _ = rendered
-    table = re.search(r'<table id="kpis">.*?</table>', dom, re.S).group(0)
+    table = re.search(r'<table id="kpis">.*?</table>', dom, re.DOTALL).group(0)
     for label in ("Mean response", "Overdue", "First-time fix", "Closure", "Follow-up in window"):
         assert label in table
     overall = next(k for k in analysis.kpis if k.scope == "overall")
-    follow = re.search(r'<tr data-kpi="follow_up_in_window_rate">(.*?)</tr>', table, re.S).group(1)
+    follow = re.search(r'<tr data-kpi="follow_up_in_window_rate">(.*?)</tr>', table, re.DOTALL).group(1)
     # Overall is the first value column: the generator puts about a third of follow-ups outside 3-7 days.
     first_value = re.findall(r'<td class="(\w+)">([^<]*)</td>', follow)[0]
     assert first_value == ("missed", f"{overall.follow_up_in_window_rate:.1%}")
-    response = re.search(r'<tr data-kpi="response_mean">(.*?)</tr>', table, re.S).group(1)
+    response = re.search(r'<tr data-kpi="response_mean">(.*?)</tr>', table, re.DOTALL).group(1)
     assert re.findall(r'<td class="(\w+)">', response)[0] == "met"
     teams = {k.key for k in analysis.kpis if k.scope == "team"}
     assert all(f"Team {t}" in table for t in teams)
@@ -91,7 +91,7 @@ def test_pareto_chart_has_a_bar_per_fault_in_order(rendered):
 
 def test_rejected_records_are_listed(rendered):
     _, _, dom, _ = rendered
-    errors = re.search(r'<table id="errors">.*?</table>', dom, re.S).group(0)
+    errors = re.search(r'<table id="errors">.*?</table>', dom, re.DOTALL).group(0)
     assert "latitude" in errors and "[-90, 90]" in errors and "<td>2</td>" in errors
     assert "<li>record 5: latitude is required" in dom
 

@@ -12,7 +12,7 @@ from dispatch_service.analytics.generator import GeneratorConfig, generate
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
 from dispatch_service.errors import field_violations
-from tests.conftest import start_server
+from tests.conftest import start_server, wait_until
 
 BATCH = 1_000
 
@@ -26,7 +26,8 @@ def history():
     return frame, truth
 
 
-def _requests(frame, options=pb.AnalysisOptions(standby_count=3), label="t"):
+def _requests(frame, options=None, label="t"):
+    options = options if options is not None else pb.AnalysisOptions(standby_count=3)
     for i, batch in enumerate(convert.history_batches(frame, BATCH)):
         yield pb.AnalyzeHistoryRequest(options=options if i == 0 else None, batch=batch, label=label if i == 0 else "")
 
@@ -143,3 +144,26 @@ def test_client_cancelling_mid_stream_leaves_the_server_serving(stub, history):
     with pytest.raises(grpc.FutureCancelledError):
         future.result()
     assert stub.AnalyzeHistory(_requests(frame.iloc[:500]), timeout=60).summary.records_analysed == 500
+
+
+def test_analysis_waits_in_the_solve_queue_and_is_refused_when_it_is_full(history):
+    """Analyses run in the solver workers, admitted by the same bounded queue: with the only
+    worker taken by a solve job and no queue, AnalyzeHistory is RESOURCE_EXHAUSTED with a retry
+    hint, and is answered once the job is cancelled."""
+    from tests.test_realtime_stream import busy_request
+
+    frame, _ = history
+    server = start_server(workers=1, queue_size=0)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            stub = pb_grpc.DispatchServiceStub(channel)
+            job = stub.StartSolve(busy_request(60), timeout=10)
+            with pytest.raises(grpc.RpcError) as err:
+                stub.AnalyzeHistory(_requests(frame.iloc[:500]), timeout=30)
+            assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert dict(err.value.trailing_metadata())["retry-after-ms"] == "1000"
+            stub.CancelSolve(pb.CancelSolveRequest(job_id=job.job_id), timeout=30)
+            wait_until(lambda: server.pool.depth == 0, what="the cancelled job to leave the queue")
+            assert stub.AnalyzeHistory(_requests(frame.iloc[:500]), timeout=60).summary.records_analysed == 500
+    finally:
+        server.stop(grace_s=1.0)

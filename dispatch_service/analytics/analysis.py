@@ -12,7 +12,6 @@ import pandas as pd
 from dispatch_service.analytics import areas, faults, standby, targets
 from dispatch_service.analytics.records import DAY_S, TIME_COLUMNS, CheckedHistory, RecordError
 
-
 # Finer cells (edge under 66 m) say nothing more about where to keep engineers, and a city then
 # has hundreds of thousands of them: Gi*, the response and the map grow with the cell count.
 MAX_H3_RESOLUTION = 10
