@@ -4,8 +4,9 @@ A history of ``--records`` (default 1,000,000) is generated with a fixed seed an
 Parquet; then, in a fresh process so that its memory is its own, it is analysed end to end:
 read the file, check every record, analyse (faults, H3 cells and Gi*, KPIs, standby), render the
 HTML report and the JSON. Target (issue 13): a million records end to end in ≤ 10 s on this
-machine. ``--rpc`` also streams the same records to a server on a loopback port
-(AnalyzeHistory, batches of 10,000) and reports the call's time and the worker's peak memory.
+machine. ``--rpc`` also streams the same records from another process to a server on a loopback
+port (AnalyzeHistory, batches of 10,000) and reports the call's time, the peak memory of the
+server and of its analysis worker, and the latency of health checks made every 20 ms meanwhile.
 
 Writes a JSON record (``--json``) and prints a table.
 """
@@ -30,7 +31,6 @@ def _end_to_end(path: str, out_dir: str) -> dict:
     """Runs in a fresh process: every stage from the file to the report, timed."""
     started = time.perf_counter()
     from dispatch_service.analytics import analysis, records, report  # imports are part of the cost
-
     t = {"import_s": time.perf_counter() - started}
     mark = time.perf_counter()
     columns, failures = records.read_file(path)
@@ -59,40 +59,107 @@ def _child(path: str, out_dir: str, conn) -> None:
     conn.send(_end_to_end(path, out_dir))
 
 
-def _peak_rss_mb(pid: int) -> float:
+def _generate_child(path: str, records_n: int, seed: int, conn) -> None:
+    from dispatch_service.analytics import records
+    from dispatch_service.analytics.generator import GeneratorConfig, generate
+
+    mark = time.perf_counter()
+    frame, _ = generate(GeneratorConfig(records=records_n, seed=seed))
+    out = {"records": len(frame), "seed": seed, "generate_s": time.perf_counter() - mark}
+    mark = time.perf_counter()
+    records.write_file(frame, path)
+    out["write_parquet_s"] = time.perf_counter() - mark
+    out["parquet_mb"] = os.path.getsize(path) / _MB
+    conn.send(out)
+
+
+def _in_process(target, *args) -> dict:
+    """Runs ``target(*args, conn)`` in a fresh (spawned) process and returns what it sends."""
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(*args, child))
+    proc.start()
+    out = parent.recv()
+    proc.join()
+    return out
+
+
+def _peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """Peak (VmHWM) or current (VmRSS) resident memory of a process, Linux."""
     with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
 
 
-def _rpc(frame) -> dict:
+def _stream_client(path: str, port: int, conn) -> None:
+    """A separate process streaming the file's records to AnalyzeHistory (as a client would)."""
     import grpc
 
     from dispatch_service import convert
+    from dispatch_service.analytics import records
     from dispatch_service.api.v1 import dispatch_pb2 as pb
     from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
+
+    frame = records.load(path).records
+    started = time.perf_counter()
+
+    def requests():
+        for i, batch in enumerate(convert.history_batches(frame, 10_000)):
+            yield pb.AnalyzeHistoryRequest(options=pb.AnalysisOptions() if i == 0 else None, batch=batch)
+
+    limit = 64 * _MB
+    with grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", limit)]) as channel:
+        response = pb_grpc.DispatchServiceStub(channel).AnalyzeHistory(requests(), timeout=600)
+    conn.send({"rpc_total_s": time.perf_counter() - started, "rpc_records_analysed": response.summary.records_analysed,
+               "rpc_response_bytes": response.ByteSize()})
+
+
+def _rpc(path: str) -> dict:
+    """The server in this process, the client in another; health checked every 20 ms meanwhile."""
+    import statistics
+    import threading
+
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
     from dispatch_service.config import ServerConfig
     from dispatch_service.server import DispatchServer
 
     # One worker, and no recycling mid-benchmark so that its peak memory can be read after.
     server = DispatchServer(ServerConfig(address="127.0.0.1:0", workers=1, max_worker_rss_mb=0))
     port = server.start()
+    before = {"rpc_server_rss_before_mb": _peak_rss_mb(os.getpid(), "VmRSS"),
+              "rpc_worker_rss_before_mb": _peak_rss_mb(server.pool.worker_pids()[0], "VmRSS")}
+    health_ms: list[float] = []
+    done = threading.Event()
+
+    def probe() -> None:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while not done.wait(0.02):
+                t = time.perf_counter()
+                stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+                health_ms.append((time.perf_counter() - t) * 1000)
+
     try:
-        started = time.perf_counter()
-
-        def requests():
-            for i, batch in enumerate(convert.history_batches(frame, 10_000)):
-                yield pb.AnalyzeHistoryRequest(options=pb.AnalysisOptions() if i == 0 else None, batch=batch)
-
-        limit = 64 * _MB
-        with grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", limit)]) as channel:
-            response = pb_grpc.DispatchServiceStub(channel).AnalyzeHistory(requests(), timeout=600)
-        total = time.perf_counter() - started
+        prober = threading.Thread(target=probe, daemon=True)
+        prober.start()
+        ctx = mp.get_context("spawn")
+        parent, child = ctx.Pipe()
+        client = ctx.Process(target=_stream_client, args=(path, port, child))
+        client.start()
+        out = parent.recv()
+        client.join()
+        done.set()
+        prober.join()
         (pid,) = server.pool.worker_pids()
-        return {
-            "rpc_total_s": total, "rpc_records_analysed": response.summary.records_analysed,
+        ordered = sorted(health_ms)
+        out.update(before)
+        out.update({
             "rpc_worker_peak_rss_mb": _peak_rss_mb(pid), "rpc_server_peak_rss_mb": _peak_rss_mb(os.getpid()),
-            "rpc_response_bytes": response.ByteSize(),
-        }
+            "health_checks": len(ordered), "health_p50_ms": statistics.median(ordered),
+            "health_p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], "health_max_ms": ordered[-1],
+        })
+        return out
     finally:
         server.stop(grace_s=1.0)
 
@@ -106,28 +173,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", default=None, help="directory to keep the history, report and JSON in")
     args = p.parse_args(argv)
 
-    from dispatch_service.analytics import records
-    from dispatch_service.analytics.generator import GeneratorConfig, generate
-
     out_dir = args.keep or tempfile.mkdtemp(prefix="analytics-bench-")
     pathlib.Path(out_dir).mkdir(parents=True, exist_ok=True)
-    mark = time.perf_counter()
-    frame, _ = generate(GeneratorConfig(records=args.records, seed=args.seed))
-    result = {"records": len(frame), "seed": args.seed, "generate_s": time.perf_counter() - mark}
     path = str(pathlib.Path(out_dir, "history.parquet"))
-    mark = time.perf_counter()
-    records.write_file(frame, path)
-    result["write_parquet_s"] = time.perf_counter() - mark
-    result["parquet_mb"] = os.path.getsize(path) / _MB
+    # Generated in its own process too: this one later hosts the server, whose peak memory
+    # must not include the generator's.
+    result = _in_process(_generate_child, path, args.records, args.seed)
+    load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
 
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_child, args=(path, out_dir, child))
-    proc.start()
-    result.update(parent.recv())
-    proc.join()
+    result.update(_in_process(_child, path, out_dir))
     if args.rpc:
-        result.update(_rpc(frame))
+        result.update(_rpc(path))
+    result["load_average_1min"] = [load_before, os.getloadavg()[0]]
     result["target_total_s"] = 10.0
     result["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
 
@@ -139,11 +196,15 @@ def main(argv: list[str] | None = None) -> int:
         ("report HTML + JSON", f"{result['report_s']:.2f} s, {result['report_bytes'] / 1024:.0f} KiB HTML"),
         ("end to end (target ≤ 10 s)", f"{result['total_s']:.2f} s"), ("peak memory (that process)", f"{result['peak_rss_mb']:.0f} MB"),
         ("cells / hot cells", f"{result['cells']:,} / {result['hot_cells']}"),
+        ("load average (1 min) before / after", " / ".join(f"{x:.1f}" for x in result["load_average_1min"])),
     ]
     if args.rpc:
         rows += [
-            ("AnalyzeHistory over gRPC", f"{result['rpc_total_s']:.2f} s"),
-            ("  worker / server peak memory", f"{result['rpc_worker_peak_rss_mb']:.0f} MB / {result['rpc_server_peak_rss_mb']:.0f} MB"),
+            ("AnalyzeHistory over gRPC (client process)", f"{result['rpc_total_s']:.2f} s"),
+            ("  worker / server peak memory", f"{result['rpc_worker_peak_rss_mb']:.0f} MB / {result['rpc_server_peak_rss_mb']:.0f} MB "
+             f"(idle before: {result['rpc_worker_rss_before_mb']:.0f} / {result['rpc_server_rss_before_mb']:.0f} MB)"),
+            ("  health checks meanwhile p50 / p99 / max", f"{result['health_p50_ms']:.1f} / {result['health_p99_ms']:.1f} / "
+             f"{result['health_max_ms']:.1f} ms ({result['health_checks']} checks)"),
         ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
