@@ -212,3 +212,15 @@ def test_other_hotspot_variables(planted, variable):
     assert all(c.gi_z is not None for c in a.cells)
     if variable == "repeat_failures_per_day":
         assert any(c.hotspot == "hot" for c in a.cells)
+
+
+def test_parquet_time_beyond_pandas_nanosecond_range_is_a_record_error(tmp_path):
+    """A typed Parquet timestamp in the year 3000 is reported by the range rule, not a crash."""
+    frame, _ = generate(GeneratorConfig(records=50, seed=1))
+    table = records.to_file_frame(frame)
+    table["created_time"] = table["created_time"].dt.as_unit("us")
+    table.loc[7, "created_time"] = pd.Timestamp("3000-01-01", tz="UTC").as_unit("us")
+    table.to_parquet(tmp_path / "h.parquet", index=False)
+    history = records.load(tmp_path / "h.parquet")
+    assert (7, "created_time", "must be between 2000-01-01 and 2100-01-01") in {(e.index, e.field, e.rule) for e in history.errors}
+    assert {e.index for e in history.errors} == {7} and history.rejected == 1  # (it is also after its arrival)

@@ -55,7 +55,9 @@ FILE_NAMES = {
 
 _TRUE = ("true", "1", "yes", "y", "t")
 _FALSE = ("false", "0", "no", "n", "f")
-_OFFSET_RE = r"(?:[Zz]|[+-]\d{2}:?\d{2})$"
+# ISO 8601 date and time with an offset. Checked before parsing: pandas also reads "-1" or a
+# bare date as times, and a year outside its range fails the whole column instead of one value.
+_ISO_RE = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})$"
 
 
 @dataclass(frozen=True)
@@ -170,21 +172,26 @@ def _time(raw: pd.Series | None, n: int, name: str, errors: list[Failure]) -> np
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         # Typed Parquet timestamps: a zone-less column is taken as UTC (Parquet's convention for
         # instants written without one).
-        stamps = raw if raw.dt.tz is not None else raw.dt.tz_localize("UTC")
-        return ((stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
+        return _epoch_s(raw if raw.dt.tz is not None else raw.dt.tz_localize("UTC"))
     if pd.api.types.is_numeric_dtype(raw.dtype):  # Unix seconds
         return pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     text = raw.fillna("").astype(str).str.strip()
     blank = (text == "").to_numpy()
-    stamps = pd.to_datetime(text.where(~blank, None), format="ISO8601", utc=True, errors="coerce")
-    values = ((stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
     # A time without an offset is ambiguous (local time of which zone?): refused, not guessed.
-    no_offset = ~text.str.contains(_OFFSET_RE, regex=True).to_numpy() & ~blank
-    bad = (np.isnan(values) | no_offset) & ~blank
-    values = values.copy()  # pandas may hand out a read-only view
+    shaped = text.str.match(_ISO_RE).to_numpy(dtype=bool, na_value=False)
+    stamps = pd.to_datetime(text.where(shaped, None), format="ISO8601", utc=True, errors="coerce")
+    values = _epoch_s(stamps).copy()  # a copy: pandas may hand out a read-only view
+    bad = (np.isnan(values) | ~shaped) & ~blank
     _flag(errors, bad, name, "must be an ISO 8601 time with a UTC offset, e.g. 2026-03-01T08:30:00Z")
     values[bad] = np.nan
     return values
+
+
+def _epoch_s(stamps: pd.Series) -> np.ndarray:
+    """Unix seconds (NaN for NaT) in the stamps' own unit: converting to nanoseconds first would
+    overflow for years beyond 2262, which the range rule should report instead."""
+    epoch = pd.Timestamp(0, tz="UTC").as_unit(stamps.dt.unit)
+    return ((stamps - epoch) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
 
 
 def _boolean(raw: pd.Series | None, n: int, name: str, errors: list[Failure], unknown: float) -> np.ndarray:
