@@ -68,3 +68,33 @@ def test_any_csv_is_analysed_or_rejected_record_by_record(tmp_path, rows):
     assert all(0 <= e.index < len(rows) and e.field in records.FILE_NAMES.values() and e.rule for e in history.errors)
     assert set(history.records["index"]).isdisjoint(rejected)
     assert sum(f.count for f in analysis.faults) == s.failures
+
+
+NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(41.0, 41.3))
+SECONDS = st.one_of(st.just(float("nan")), st.integers(-(2**62), 2**62).map(float), st.integers(1_735_689_600, 1_767_225_600).map(float))
+
+
+@SETTINGS
+@given(data=st.data(), n=st.integers(0, 30))
+def test_any_typed_columns_are_checked_record_by_record(data, n):
+    """Columns as the API delivers them (any double, any int64 time, any text): the same."""
+    import numpy as np
+
+    from dispatch_service import convert
+
+    def column(strategy):
+        return data.draw(st.lists(strategy, min_size=n, max_size=n))
+
+    text = st.sampled_from(["", "A", "B", "x" * 300])
+    columns = {c: np.array(column(text), dtype=object) for c in records.STRING_COLUMNS}
+    columns["latitude_deg"] = np.array(column(NUMBERS), dtype=float)
+    columns["longitude_deg"] = np.array(column(NUMBERS), dtype=float) - 50.0
+    for c in records.TIME_COLUMNS:
+        columns[c] = np.array(column(SECONDS), dtype=float)
+    columns["first_time_fix"] = np.array(column(st.sampled_from([0.0, 1.0, float("nan")])), dtype=float)
+    columns["reopened"] = np.array(column(st.sampled_from([0.0, 1.0])), dtype=float)
+    history = records.check(columns, (), convert.HISTORY_FIELDS)
+    analysis = analyze(history, AnalysisOptions(standby_count=1))
+    assert analysis.summary.records_analysed + analysis.summary.records_rejected == n
+    assert len({e.index for e in history.errors}) == history.rejected
+    assert all(e.field in convert.HISTORY_FIELDS.values() for e in history.errors)
