@@ -224,3 +224,14 @@ def test_parquet_time_beyond_pandas_nanosecond_range_is_a_record_error(tmp_path)
     history = records.load(tmp_path / "h.parquet")
     assert (7, "created_time", "must be between 2000-01-01 and 2100-01-01") in {(e.index, e.field, e.rule) for e in history.errors}
     assert {e.index for e in history.errors} == {7} and history.rejected == 1  # (it is also after its arrival)
+
+
+def test_overdue_definition():
+    """Late completion and open past the deadline at as_of are breaches; open before it and on
+    time are not; no deadline is not judged."""
+    from dispatch_service.analytics.targets import overdue
+
+    nan = np.nan
+    completed = np.array([100.0, 300.0, nan, nan, 100.0])
+    deadline = np.array([200.0, 200.0, 200.0, 500.0, nan])
+    assert np.array_equal(overdue(completed, deadline, as_of_s=400.0), [0.0, 1.0, 1.0, 0.0, nan], equal_nan=True)

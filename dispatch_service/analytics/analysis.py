@@ -109,10 +109,7 @@ def analyze(history: CheckedHistory, options: AnalysisOptions = AnalysisOptions(
     )
     fail = frame.loc[~is_follow_up]
     completed = ~np.isnan(fail["completed_s"].to_numpy())
-    with np.errstate(invalid="ignore"):
-        sla = fail["sla_deadline_s"].to_numpy()
-        finish = np.where(completed, fail["completed_s"].to_numpy(), as_of)
-        breach = np.where(np.isnan(sla), np.nan, (finish > sla).astype(float))
+    breach = targets.overdue(fail["completed_s"].to_numpy(), fail["sla_deadline_s"].to_numpy(), as_of)
     fail = fail.assign(
         repeat=faults.repeat_flags(fail["asset_id"], fail["created_s"], options.repeat_window_days * DAY_S),
         completed=completed,

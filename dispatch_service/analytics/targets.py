@@ -63,6 +63,14 @@ class KpiRow:
         }
 
 
+def overdue(completed_s: np.ndarray, sla_deadline_s: np.ndarray, as_of_s: float) -> np.ndarray:
+    """1 where an order finished after its deadline or is still open past it at ``as_of_s``,
+    0 where it did not, NaN without a deadline: the one definition of an SLA breach."""
+    finish = np.where(np.isnan(completed_s), as_of_s, completed_s)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(sla_deadline_s), np.nan, (finish > sla_deadline_s).astype(float))
+
+
 def kpi_rows(records: pd.DataFrame, as_of_s: float, targets: Targets) -> list[KpiRow]:
     """``records``: valid canonical records plus ``is_follow_up``."""
     service = ~records["is_follow_up"].to_numpy()
@@ -72,9 +80,7 @@ def kpi_rows(records: pd.DataFrame, as_of_s: float, targets: Targets) -> list[Kp
     sla = records["sla_deadline_s"].to_numpy()
     with np.errstate(invalid="ignore"):
         response = np.where(service, arrived - created, np.nan)
-        # Open orders are judged at as_of: still open after the deadline is overdue already.
-        finish = np.where(np.isnan(completed), as_of_s, completed)
-        overdue = np.where(service & ~np.isnan(sla), (finish > sla).astype(float), np.nan)
+        late = np.where(service, overdue(completed, sla, as_of_s), np.nan)
         ftf = np.where(service & ~np.isnan(completed), records["first_time_fix"].to_numpy(), np.nan)
         old_enough = created <= as_of_s - targets.closure_grace_days * DAY_S
         closed = np.where(service & old_enough, (~np.isnan(records["closed_s"].to_numpy())).astype(float), np.nan)
@@ -85,7 +91,7 @@ def kpi_rows(records: pd.DataFrame, as_of_s: float, targets: Targets) -> list[Kp
     months = pd.Categorical.from_codes(month_codes, [str(m) for m in month_values])
     frame = pd.DataFrame(
         {
-            "service": service.astype(int), "response": response, "overdue": overdue, "ftf": ftf, "closed": closed,
+            "service": service.astype(int), "response": response, "overdue": late, "ftf": ftf, "closed": closed,
             "fu": (~np.isnan(in_window)).astype(int), "fu_ok": in_window,
             "month": months, "team": records["team"].astype("category").array,
             "engineer": records["engineer_id"].astype("category").array,
