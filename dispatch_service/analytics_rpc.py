@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -21,6 +22,11 @@ from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.realtime import RpcAbort, _invalid, _queue_full, _unary
 from dispatch_service.workers import QueueFull, SolveAborted, WorkerFailed
 from solver.errors import Violation
+
+if TYPE_CHECKING:  # the analytics package (pandas, PySAL) is imported only where it runs
+    from dispatch_service.analytics.analysis import AnalysisOptions
+    from dispatch_service.config import ServerConfig
+    from dispatch_service.workers import SolverPool
 
 log = logging.getLogger("dispatch_service.analytics")
 
@@ -32,7 +38,7 @@ class AnalyzeTask:
     """Runs in a solver worker (see ``worker_task.run_task``): check, analyse, serialise."""
 
     columns: dict
-    options: object  # analytics.analysis.AnalysisOptions
+    options: AnalysisOptions
     label: str
     runs_itself = True
 
@@ -99,7 +105,10 @@ _TEXT = ("order_id", "fault_code", "asset_id", "asset_model", "engineer_id", "te
 
 
 class AnalyticsServicerMixin:
-    """Adds AnalyzeHistory to the servicer (needs ``self.pool`` and ``self.config``)."""
+    """Adds AnalyzeHistory to the servicer (which provides the pool and the config)."""
+
+    config: ServerConfig
+    pool: SolverPool
 
     @_unary
     def AnalyzeHistory(self, request_iterator, context: grpc.ServicerContext) -> pb.AnalyzeHistoryResponse:

@@ -64,7 +64,7 @@ def filter_drivable_to_xml(extract_path: str | Path, out_osm_path: str | Path) -
             continue
         kept_tags = {k: tags[k] for k in _KEPT_WAY_TAGS if k in tags}
         runs: list[list[int]] = [[]]
-        for nd in way.nodes:
+        for nd in way.nodes:  # type: ignore[union-attr]  # the filter lets only ways through
             loc = nd.location
             if loc.valid():
                 nodes[nd.ref] = (loc.lat, loc.lon)
@@ -136,8 +136,8 @@ def graph_to_arrays(G, speed_table_kph: Mapping[str, float], meta: dict) -> Road
     m = len(keys)
     tail = np.fromiter((k[0] for k in keys), dtype=np.int32, count=m)
     head = np.fromiter((k[1] for k in keys), dtype=np.int32, count=m)
-    time_s = np.fromiter((best[k][0] for k in keys), dtype=np.float64, count=m)
-    length_m = np.fromiter((best[k][1]["length"] for k in keys), dtype=np.float64, count=m)
+    edge_time_s = np.fromiter((best[k][0] for k in keys), dtype=np.float64, count=m)
+    edge_length_m = np.fromiter((best[k][1]["length"] for k in keys), dtype=np.float64, count=m)
     speed_kph = np.fromiter((best[k][1]["speed_kph"] for k in keys), dtype=np.float32, count=m)
 
     class_names: list[str] = []
@@ -164,7 +164,7 @@ def graph_to_arrays(G, speed_table_kph: Mapping[str, float], meta: dict) -> Road
     reverse = np.full(m, -1, dtype=np.int32)
     for e, (u, v) in enumerate(keys):
         r = edge_of.get((v, u))
-        if r is not None and abs(length_m[e] - length_m[r]) <= max(1.0, 0.01 * length_m[e]):
+        if r is not None and abs(edge_length_m[e] - edge_length_m[r]) <= max(1.0, 0.01 * edge_length_m[e]):
             reverse[e] = r
 
     meta = dict(
@@ -180,8 +180,8 @@ def graph_to_arrays(G, speed_table_kph: Mapping[str, float], meta: dict) -> Road
         node_osm_id=node_ids,
         edge_tail=tail,
         edge_head=head,
-        edge_length_m=length_m,
-        edge_time_s=time_s,
+        edge_length_m=edge_length_m,
+        edge_time_s=edge_time_s,
         edge_speed_kph=speed_kph,
         edge_class=edge_class,
         edge_reverse=reverse,

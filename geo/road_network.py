@@ -15,6 +15,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -82,8 +83,7 @@ class RoadNetwork:
 
     def prepare(self) -> RoadNetwork:
         """Build the spatial index and the engine now rather than on the first request."""
-        self.index
-        self.engine
+        _ = self.index, self.engine  # properties that build on first access
         return self
 
     @property
@@ -95,7 +95,7 @@ class RoadNetwork:
     @property
     def engine(self) -> MatrixEngine:
         if self._engine is None:
-            self._engine = ENGINES[self.engine_name](self.graph, self.weights)
+            self._engine = cast(MatrixEngine, ENGINES[self.engine_name](self.graph, self.weights))
         return self._engine
 
     # -- snapping -----------------------------------------------------------------------------
@@ -181,6 +181,7 @@ class RoadNetwork:
             cost = node_costs[:, np.maximum(tgt_slot[:, k], 0)] + opts.tgt_offsets[None, :, k]
             cost = np.where(has[None, :], cost, _NO_PATH)
             out = cost if out is None else np.minimum(out, cost)
+        assert out is not None  # every point has at least one target slot
         return out
 
     def _apply_same_street(self, packed: np.ndarray, opts: PointOptions, row_ids: np.ndarray) -> None:
@@ -215,6 +216,7 @@ class RoadNetwork:
         distance_v = np.zeros((nv, nv), dtype=np.int64)
         reachable = np.ones(nv, dtype=bool)
         if nv:
+            assert snaps is not None  # valid points are finite, and finite points were snapped
             opts = self.point_options(_take(snaps, valid[finite]))  # snaps cover finite points
             targets, slot = self._target_slots(opts)
 
@@ -277,6 +279,7 @@ class RoadNetwork:
             valid = ~unroutable
             idx = np.flatnonzero(valid)  # the new point is idx[-1]
             snaps, _, _ = self._snap_routable(lat[idx], lng[idx], np.inf)
+            assert snaps is not None  # ``idx`` holds routable (so finite) points only
             opts = self.point_options(snaps)
             targets, slot = self._target_slots(opts)
             last = np.array([idx.size - 1])
@@ -324,6 +327,7 @@ class RoadNetwork:
         snaps, _, unroutable = self._snap_routable(lat, lng, max_snap_distance_m)
         if unroutable.any():
             raise UnroutablePointError(f"points {np.flatnonzero(unroutable).tolist()} are off the road network")
+        assert snaps is not None  # both points are routable, so both were snapped
         opts = self.point_options(snaps)
         g, idx = self.graph, self.index
         cost, edges, start, end = self.engine.path_edges(

@@ -105,7 +105,7 @@ class SegmentIndex:
         best_d = dist[rows, best]
         best_t = t[rows, best]
         # Pieces beyond the k nearest midpoints lie at least mid_dist[:, -1] - half away.
-        unsure = np.flatnonzero(best_d > mid_dist[:, -1] - self._half_piece_max) if k < self._tree.n else []
+        unsure = np.flatnonzero(best_d > mid_dist[:, -1] - self._half_piece_max) if k < self._tree.n else np.zeros(0, dtype=np.int64)
         for i in unsure:
             near = np.asarray(
                 self._tree.query_ball_point([px[i], py[i]], r=best_d[i] + self._half_piece_max)

@@ -40,7 +40,8 @@ def assignment_costs(problem: Problem, inside_territory: np.ndarray | None, prev
     territory = None
     soft = np.array([e.territory is not None and e.territory.mode is TerritoryMode.SOFT for e in problem.engineers], dtype=bool)
     if inside_territory is not None and soft.any():
-        outside_cost = np.array([e.territory.outside_cost if s else 0.0 for e, s in zip(problem.engineers, soft)])
+        outside_cost = np.array([e.territory.outside_cost if s and e.territory is not None else 0.0
+                                 for e, s in zip(problem.engineers, soft)])
         territory = np.where(~inside_territory & soft[None, :], outside_cost[None, :], 0.0)
         if not territory.any():
             territory = None

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.limits import COST_SCALE, DEFAULT_UNASSIGNED_PENALTY
-from solver.model import PRIORITY_FACTOR, Problem, SlaMode, TravelMatrices
+from solver import rules
+from solver.limits import COST_SCALE
+from solver.model import Problem, SlaMode, TravelMatrices
 from solver.vehicles import Vehicles
 
 INF = math.inf
@@ -62,6 +63,7 @@ class Instance:
     breaks: list[list[tuple[int, int, int]]]  # per vehicle: (earliest, latest, duration) sorted
     duration: np.ndarray  # travel matrices (locations × locations)
     distance: np.ndarray
+    span: np.ndarray  # (V,) cost per second of working time (scaled)
 
     @property
     def n(self) -> int:
@@ -80,7 +82,7 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
     served = np.asarray(served, dtype=np.int64)
     n, nv = len(served), vehicles.count
     w = problem.options.weights
-    t_lo, t_hi = int(vehicles.shift_start_s.min()), int(vehicles.shift_end_s.max())
+    t_lo, t_hi = (int(vehicles.shift_start_s.min()), int(vehicles.shift_end_s.max())) if nv else (0, 0)
     windows = [_windows(orders[i], t_lo, t_hi) for i in served]
     k = max((len(x) for x in windows), default=1)
     win_lo = np.full((n, k), INF)
@@ -93,13 +95,11 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
     penalty = np.full(n, INF)
     for r, i in enumerate(served):
         o = orders[i]
-        if o.sla_deadline_s is not None and o.sla_mode is SlaMode.SOFT:
-            coef = round(w.lateness * COST_SCALE * o.lateness_cost_per_hour * PRIORITY_FACTOR[o.priority] / 3600.0)
-            if coef > 0:
-                sla[r], late[r] = o.sla_deadline_s, coef
+        coef = rules.late_coef_scaled(o, w)
+        if coef > 0:
+            sla[r], late[r] = o.sla_deadline_s, coef
         if o.allow_unassigned:
-            base = DEFAULT_UNASSIGNED_PENALTY if o.unassigned_penalty is None else o.unassigned_penalty
-            penalty[r] = round(w.unassigned * COST_SCALE * base * PRIORITY_FACTOR[o.priority])
+            penalty[r] = rules.penalty_scaled(o, w)
     pref = np.zeros((n, nv))
     if assignment_cost is not None:
         pref = COST_SCALE * np.asarray(assignment_cost, dtype=np.float64)[np.ix_(served, vehicles.engineer)]
@@ -122,18 +122,12 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
         end_loc=np.asarray(vehicles.end_loc, dtype=np.int64),
         shift_lo=vehicles.shift_start_s.astype(np.float64), shift_hi=vehicles.shift_end_s.astype(np.float64),
         max_work=vehicles.max_working_s.astype(np.float64), speed=vehicles.speed_factor.astype(np.float64),
-        a_time=np.asarray([w.travel * COST_SCALE * e.cost_per_traveled_hour / 3600.0 for e in engineers]),
-        b_dist=np.asarray([w.travel * COST_SCALE * e.cost_per_km / 1000.0 for e in engineers]),
+        a_time=np.asarray([rules.arc_coefs_scaled(e, w)[0] for e in engineers]),
+        b_dist=np.asarray([rules.arc_coefs_scaled(e, w)[1] for e in engineers]),
         capacity=capacity, breaks=breaks,
         duration=matrices.duration_s, distance=matrices.distance_m,
+        span=np.asarray([rules.span_coef_scaled(e, w) for e in engineers], dtype=np.float64),
     )
-
-
-def exact_vehicles(inst: Instance) -> np.ndarray:
-    """Vehicles whose routes need the exact check (``route_feasible``): breaks or a working-time
-    limit shorter than the shift, which the windows' latest-arrival bounds do not capture."""
-    return np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v]
-                       for v in range(inst.v)], dtype=np.bool_)
 
 
 def _windows(order, t_lo: int, t_hi: int) -> list[tuple[int, int]]:
@@ -152,9 +146,7 @@ def _windows(order, t_lo: int, t_hi: int) -> list[tuple[int, int]]:
     return out or [(INF, -INF)]
 
 
-def _scaled(d: np.ndarray, f: float | np.ndarray) -> np.ndarray:
-    """``solver.vehicles.scaled_durations`` on gathered values."""
-    return np.where(np.asarray(f) == 1.0, d, np.ceil(d / f))
+_scaled = rules.scaled_travel
 
 
 class _Routes:
@@ -165,7 +157,8 @@ class _Routes:
         self.seq: list[list[int]] = [[] for _ in range(inst.v)]
         self.load = np.zeros(inst.v)
         self.arcs: list[tuple[np.ndarray, ...]] = [None] * inst.v  # type: ignore[list-item]
-        self.exact = [bool(x) for x in exact_vehicles(inst)]
+        self.exact = [bool(x) for x in rules.exact_vehicles(inst)]
+        self.rules = rules.pack(inst) if any(self.exact) else None
         for v in range(inst.v):
             self.refresh(v)
 
@@ -173,9 +166,7 @@ class _Routes:
         if q < 0:
             return 0.0, 0.0
         inst = self.inst
-        d = float(inst.duration[p, q])
-        f = float(inst.speed[v])
-        return (d if f == 1.0 else math.ceil(d / f)), float(inst.distance[p, q])
+        return float(rules.scaled_travel(float(inst.duration[p, q]), float(inst.speed[v]))), float(inst.distance[p, q])
 
     def refresh(self, v: int) -> None:
         """Recomputes route ``v``'s arcs: (prev loc, next loc, earliest departure, latest arrival,
@@ -236,82 +227,19 @@ class _Routes:
 
 
 def _window_start(inst: Instance, u: int, t: float) -> float:
-    for lo, hi in zip(inst.win_lo[u], inst.win_hi[u]):
-        if t <= hi:
-            return max(t, lo)
-    return INF
+    return rules.window_start(inst.win_lo, inst.win_hi, u, t)
 
 
 def _window_latest(inst: Instance, u: int, t: float) -> float:
-    """The latest start at or before ``t`` inside a window of ``u`` (-inf: none)."""
-    for lo, hi in zip(inst.win_lo[u][::-1], inst.win_hi[u][::-1]):
-        if t >= lo:
-            return min(t, hi)
-    return -INF
+    return rules.window_latest(inst.win_lo, inst.win_hi, u, t)
 
 
-def route_feasible(inst: Instance, v: int, seq: list[int]) -> bool:
-    """Exact check of one route, breaks and working time included.
-
-    Breaks are placed as late as possible: in the gap before the first visit that would
-    otherwise end after the break's latest start (travel may be split around a break, as in
-    OR-Tools' break constraint); breaks still pending at the end are taken after the route.
-    The route leaves at its shift start; the working time counts from the latest departure that
-    keeps the first service start (a conservative bound on what the model's finalizer does).
-    """
-    routes = _Routes.__new__(_Routes)
-    routes.inst = inst
-    locs = [int(inst.start_loc[v])] + [int(inst.served[u]) for u in seq] + [int(inst.end_loc[v])]
-    t = float(inst.shift_lo[v])
-    pending = list(inst.breaks[v])
-    load = 0.0
-    first_start = None
-    first_leg = 0.0
-    for k in range(1, len(locs)):
-        d, _ = routes._leg(v, locs[k - 1], locs[k])
-        is_end = k == len(locs) - 1
-        u = -1 if is_end else seq[k - 1]
-        if not is_end:
-            load += inst.demand[u]
-            if not inst.allowed[u, v]:
-                return False
-
-        def finish(ready: float) -> float:
-            return ready if is_end else _window_start(inst, u, ready) + inst.service[u]
-
-        ready = t + d
-        out = finish(ready)
-        taken = False
-        gap_t, rest = t, d
-        while pending and (out > pending[0][1] or out == INF):
-            e, l, dur = pending.pop(0)
-            b = max(e, gap_t)
-            if b > l:
-                return False
-            rest = max(0.0, rest - (b - gap_t))
-            gap_t = b + dur
-            taken = True
-            out = finish(gap_t + rest)
-        if taken:
-            ready = gap_t + rest
-        if out == INF:
-            return False
-        if is_end:
-            end = ready
-        else:
-            start = _window_start(inst, u, ready)
-            if first_start is None:
-                first_start, first_leg = start, d
-            t = start + inst.service[u]
-    if end > inst.shift_hi[v] or load > inst.capacity[v]:
-        return False
-    for e, l, _ in pending:  # after the route
-        if max(e, end) > l:
-            return False
-    depart = float(inst.shift_lo[v])
-    if first_start is not None and len(inst.breaks[v]) == 0:
-        depart = max(depart, first_start - first_leg)
-    return end - depart <= inst.max_work[v]
+def route_feasible(packed: tuple, v: int, seq: list[int]) -> bool:
+    """The rule book's check of one route (``solver.rules``): ``packed`` is ``rules.pack``'s
+    tuple, ``seq`` local order ids."""
+    nodes = np.asarray(seq, dtype=np.int64)
+    m = nodes.size
+    return rules.violations(packed, v, nodes, m, np.empty(m), np.empty(m), np.empty(0)) == 0
 
 
 def _neighbours(inst: Instance, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -386,7 +314,7 @@ def construct(inst: Instance, time_budget_s: float | None = None, neighbours: in
         v = int(arg1[u])
         seq = routes.seq[v]
         new_seq = seq[: pos[u, v]] + [u] + seq[pos[u, v]:]
-        if routes.exact[v] and not route_feasible(inst, v, new_seq):
+        if routes.exact[v] and routes.rules is not None and not route_feasible(routes.rules, v, new_seq):
             big[u, v] = INF
             recompute(np.asarray([u]))
             continue

@@ -1,9 +1,9 @@
-"""Decomposition for large problems: construct once, then improve groups of nearby routes.
+"""Decomposition for large problems: OR-Tools on groups of nearby routes, round after round.
 
 Why: OR-Tools' local search makes a few moves per second at 1000+ orders and building one
 model over 5000 orders takes longer than a whole request may; its search is fast on 100–200
-orders. So: our construction heuristic (``solver.construction``) plans everything, then each
-round partitions the vehicles into groups of neighbouring routes (seeded differently each
+orders. So: from a plan of everything (``solver.search`` makes it: construction, then the
+compiled kernel), each round partitions the vehicles into groups of neighbouring routes (seeded differently each
 round, so seams move) and improves every group with its own small ``RoutingModel``, starting
 from the group's current routes (never worse than them). Orders left out so far join the group
 nearest to them. Groups run in forked worker processes, one per core.
@@ -11,8 +11,7 @@ nearest to them. Groups run in forked worker processes, one per core.
 Every order stays accounted for: a group's model serves exactly its routes' orders plus the
 left-out orders given to it (at most ``group_orders`` per round), and its result replaces exactly
 those routes, unless it serves fewer orders than they did (a search that found nothing in its
-slice): then the routes stay. Groups are skipped near the deadline, so the time limit holds;
-routes no group search timed are timed by a forward pass.
+slice): then the routes stay. Groups are skipped near the deadline, so the time limit holds.
 """
 
 from __future__ import annotations
@@ -25,16 +24,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from solver import construction, improve
 from solver.model import Problem, SearchMode, SolveStatus, TravelMatrices
+from solver.routing_model import RoutingModel, SearchConfig, Solution
 from solver.vehicles import Vehicles
 
 MIN_ORDERS = 600  # below this one model searches faster than the decomposition
 GROUP_ORDERS = 150  # orders per group, about
 ROUND_S = 2.0  # a group's search time per round, at most
 MIN_ROUNDS = 4  # rounds the time limit is shared over (seams move between rounds)
-CONSTRUCTION_SHARE = 0.65  # of the time limit, at most
-IMPROVE_SHARE = 0.8  # of the time left after the construction, for solver.improve
 _MIN_GROUP_S = 0.1  # a group started later than this before the deadline is skipped
 _END_MARGIN_S = 0.15  # time kept after the groups' deadline: collect, time the routes, return
 
@@ -43,10 +40,6 @@ _END_MARGIN_S = 0.15  # time kept after the groups' deadline: collect, time the 
 class GroupResult:
     vehicles: list[int]  # global vehicle indices
     sequences: list[list[int]]
-    starts: list[list[int]]
-    route_start: list[int]
-    route_end: list[int]
-    breaks: list[list[tuple[int, int]]]
     objective: int  # scaled, over the group's model (unserved group orders' penalties included)
 
 
@@ -81,7 +74,8 @@ def groups_of(sequences: list[list[int]], unassigned: list[int], vehicles: Vehic
             continue
         cand = np.flatnonzero(free & used)
         near = cand[np.argsort(duration[place[seed], place[cand]] + duration[place[cand], place[seed]], kind="stable")]
-        members, count = [], 0
+        members: list[int] = []
+        count = 0
         for v in near:
             if count >= group_orders and members:
                 break
@@ -109,9 +103,9 @@ def groups_of(sequences: list[list[int]], unassigned: list[int], vehicles: Vehic
         # others wait for a later round, taken in a random order so that none waits forever.
         anchors = np.asarray([place[g[0]] for g in groups])
         for i in rng.permutation(np.asarray(unassigned, dtype=np.int64)):
-            k = int(np.argmin(duration[anchors, i]))
-            if len(extra[k]) < group_orders:
-                extra[k].append(int(i))
+            nearest = int(np.argmin(duration[anchors, i]))
+            if len(extra[nearest]) < group_orders:
+                extra[nearest].append(int(i))
     return [(g, e) for g, e in zip(groups, extra)]
 
 
@@ -128,8 +122,6 @@ def solve_group(vehs: list[int], sequences: list[list[int]], extra: list[int], t
                 deadline: float | None = None) -> GroupResult | None:
     """Improves one group's routes with its own model; None when it has no orders, or when
     ``deadline`` (a ``time.perf_counter()`` value; forked workers share the clock) is too near."""
-    from solver.routing_model import RoutingModel, SearchConfig
-
     problem, matrices, vehicles, allowed, cost, config = (
         _SHARED[k] for k in ("problem", "matrices", "vehicles", "allowed", "cost", "config"))
     served = np.asarray(sorted({i for s in sequences for i in s} | set(extra)), dtype=np.int64)
@@ -142,62 +134,32 @@ def solve_group(vehs: list[int], sequences: list[list[int]], extra: list[int], t
         time_limit_s = min(time_limit_s, deadline - time.perf_counter())
         if time_limit_s < 0.5 * _MIN_GROUP_S:
             return None
-    result = model.search(time_limit_s, initial_sequences=sequences,
+    result = model.search(time_limit_s, starts=[sequences],
                           config=replace(config or SearchConfig.default(), construction=False, portfolio=None))
-    return GroupResult(vehs, result.sequences, result.service_starts_s, result.route_start_s,
-                       result.route_end_s, result.breaks_s, result.objective_scaled)
+    return GroupResult(vehs, result.sequences, result.objective_scaled)
 
 
 def _run(args: tuple) -> GroupResult | None:
     return solve_group(*args)
 
 
-def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allowed: np.ndarray, served: np.ndarray,
-           assignment_cost: np.ndarray | None, time_limit_s: float,
-           should_stop: Callable[[], bool] | None = None,
+def rounds(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allowed: np.ndarray, served: np.ndarray,
+           assignment_cost: np.ndarray | None, sequences: list[list[int]], deadline: float, started: float,
+           first_s: float | None, should_stop: Callable[[], bool] | None = None,
            on_solution: Callable[[int, float], None] | None = None,
            on_sequences: Callable[[list[list[int]], int, float], None] | None = None,
            workers: int | None = None, config=None, group_orders: int = GROUP_ORDERS):
-    """Like ``RoutingModel.search`` for the whole problem, within ``time_limit_s``."""
-    from solver.routing_model import Solution
-
-    started = time.perf_counter()
-    deadline = started + time_limit_s
-    inst = construction.prepare(problem, matrices, vehicles, allowed, served, assignment_cost)
-    # Inserting left-out orders is far cheaper here than in the group models (5000 orders: the
-    # construction needs ~2.3 s; at 0.5 of a 5 s limit a third of the orders were left out).
-    sequences = construction.construct(inst, time_budget_s=CONSTRUCTION_SHARE * time_limit_s)
-    first_s = time.perf_counter() - started
-    if on_sequences is not None:
-        # The first plan exists now: callers streaming progress should see it (objective
-        # unknown in the model's units yet: -1 lets the snapshot cost it itself).
-        on_sequences([list(s) for s in sequences], -1, first_s)
-    from solver.routing_model import SearchConfig, improves, span_costs
-
-    if (config or SearchConfig.default()).improve and improves(problem) and not (should_stop and should_stop()):
-        # The compiled ruin-and-recreate works on the whole plan at once (no seams) and makes
-        # far more moves per second than the group models; they polish its plan after.
-        left = deadline - time.perf_counter()
-        streamed = None
-        if on_sequences is not None:
-            def streamed(seqs: list[list[int]], _elapsed_s: float) -> None:
-                on_sequences(seqs, -1, time.perf_counter() - started)
-        improved = improve.improve(inst, sequences, budget_s=max(0.0, IMPROVE_SHARE * left),
-                                   should_stop=should_stop, seed=problem.options.random_seed,
-                                   span_cost=span_costs(problem, vehicles), on_sequences=streamed)
-        sequences = improved.sequences
-        if on_sequences is not None:
-            on_sequences([list(s) for s in sequences], -1, time.perf_counter() - started)
-    nv = vehicles.count
+    """Rounds of group searches from ``sequences`` (a plan of the whole problem) until
+    ``deadline`` (a ``time.perf_counter()`` value); times are reported from ``started``."""
+    config = config or SearchConfig.default()
+    sequences = [list(s) for s in sequences]
     routed = {i for s in sequences for i in s}
     unassigned = [int(i) for i in served if int(i) not in routed]
     _SHARED.update(problem=problem, matrices=matrices, vehicles=vehicles, allowed=allowed, cost=assignment_cost,
                    config=config)
     workers = workers or min(2, os.cpu_count() or 1)
     rng = np.random.default_rng(problem.options.random_seed)
-    results: dict[int, GroupResult] = {}
-    objective_by_group: list[int] = []
-    rounds = 0
+    n_rounds = 0
     best: int | None = None
     stopped = False
     pool = None
@@ -218,11 +180,11 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
             groups = groups_of(sequences, unassigned, vehicles, matrices.duration_s, group_orders, rng)
             waves = int(np.ceil(len(groups) / workers))
             # Each round fits the time left; later rounds move the seams.
-            slice_s = max(0.1, min(ROUND_S, (left - 0.2) / (waves * (1 if rounds >= MIN_ROUNDS - 1 else MIN_ROUNDS - rounds))))
+            slice_s = max(0.1, min(ROUND_S, (left - 0.2) / (waves * (1 if n_rounds >= MIN_ROUNDS - 1 else MIN_ROUNDS - n_rounds))))
             group_deadline = deadline - _END_MARGIN_S
             tasks = [(g, [sequences[v] for v in g], extra, slice_s, group_deadline) for g, extra in groups]
             out = pool.map(_run, tasks, chunksize=1) if pool is not None else [_run(t) for t in tasks]
-            rounds += 1
+            n_rounds += 1
             objective_by_group = []
             for res in out:
                 if res is None:
@@ -234,8 +196,6 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
                     continue
                 for k, v in enumerate(res.vehicles):
                     sequences[v] = res.sequences[k]
-                    results[v] = GroupResult([v], [res.sequences[k]], [res.starts[k]], [res.route_start[k]],
-                                             [res.route_end[k]], [res.breaks[k]], 0)
             routed = {i for s in sequences for i in s}
             unassigned = [int(i) for i in served if int(i) not in routed]
             previous, objective = best, int(sum(objective_by_group))
@@ -252,54 +212,9 @@ def search(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
             pool.terminate()
             pool.join()
         _SHARED.clear()
-    if rounds == 0:
-        # No round finished: time the constructed routes by a forward pass.
-        return timed_solution(problem, matrices, vehicles, allowed, served, assignment_cost, sequences, first_s, started,
-                      stopped)
-    # Routes no group search has timed (groups skipped at the deadline): a forward pass.
-    missing = [v for v in range(nv) if sequences[v] and (v not in results or results[v].sequences[0] != sequences[v])]
-    if missing:
-        timed = timed_solution(problem, matrices, vehicles, allowed, served, assignment_cost,
-                       [sequences[v] if v in missing else [] for v in range(nv)], first_s, started, stopped)
-        for v in missing:
-            results[v] = GroupResult([v], [sequences[v]], [timed.service_starts_s[v]], [timed.route_start_s[v]],
-                                     [timed.route_end_s[v]], [timed.breaks_s[v]], 0)
-    starts = [results[v].starts[0] if v in results else [] for v in range(nv)]
-    rs = [results[v].route_start[0] if v in results else int(vehicles.shift_start_s[v]) for v in range(nv)]
-    re = [results[v].route_end[0] if v in results else int(vehicles.shift_start_s[v]) for v in range(nv)]
-    br = [results[v].breaks[0] if v in results else [] for v in range(nv)]
     status = SolveStatus.CANCELLED if stopped else (
-        SolveStatus.LOCAL_OPTIMUM if problem.options.search_mode is SearchMode.RETURN_FAST else SolveStatus.TIME_LIMIT)
+        SolveStatus.LOCAL_OPTIMUM if problem.options.search_mode is SearchMode.RETURN_FAST and n_rounds
+        else SolveStatus.TIME_LIMIT)
     # The groups' objectives cover only the groups of the last round: the plan is costed whole
-    # by ``solve`` (-1).
-    return Solution(sequences, starts, rs, re, br, status, -1, first_s, rounds,
-                    time.perf_counter() - started)
-
-
-def timed_solution(problem, matrices, vehicles, allowed, served, cost, sequences, first_s, started, stopped):
-    """A Solution for ``sequences`` without search: times from the forward pass."""
-    from solver.routing_model import Solution
-    from solver.schedule import time_route
-    from solver.vehicles import scaled_durations
-
-    starts, rs, re, br = [], [], [], []
-    by_factor: dict[float, np.ndarray] = {}  # one scaled matrix per speed, not per vehicle
-    for v, seq in enumerate(sequences):
-        f = float(vehicles.speed_factor[v])
-        if f not in by_factor:
-            by_factor[f] = scaled_durations(matrices.duration_s, f)
-        d = by_factor[f]
-        shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
-        t = time_route(problem, d, int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq)
-        starts.append(t.service_starts_s)
-        rs.append(t.route_start_s)
-        end = t.route_start_s
-        if seq:
-            last = seq[-1]
-            end_loc = int(vehicles.end_loc[v])
-            end = t.service_starts_s[-1] + problem.orders[last].service_duration_s + (int(d[last, end_loc]) if end_loc >= 0 else 0)
-        re.append(end)
-        br.append(t.breaks_s)
-    status = SolveStatus.CANCELLED if stopped else SolveStatus.TIME_LIMIT
-    # No search priced these routes: -1 tells ``solve`` to cost the plan itself.
-    return Solution(sequences, starts, rs, re, br, status, -1, first_s, 1, time.perf_counter() - started)
+    # by the rule book (-1).
+    return Solution(sequences, status, -1, first_s, max(1, n_rounds), time.perf_counter() - started)

@@ -1,7 +1,8 @@
 """Checking a plan made elsewhere (e.g. by a dispatcher): times, broken rules, KPIs.
 
-The plan is timed by ``solver.schedule`` and measured by the same code as solved plans
-(``routes.build_routes``, ``kpis``, ``objective``), so the two can be compared number for number.
+The plan is timed by the rule book (``solver.rules`` through ``solver.schedule``) and measured
+by the same code as solved plans (``routes.build_routes``, ``kpis``, ``objective``): a plan that
+``solve`` returned evaluates to the same times, KPIs and objective, with no violation.
 """
 
 from __future__ import annotations
@@ -84,8 +85,7 @@ def evaluate_plan(
     sequences = sequences_of(problem, vehicles, routes)
     timings = time_routes(problem, matrices, vehicles, sequences)
     late_windows = [set(t.late_windows) for t in timings]
-    built = build_routes(problem, matrices, vehicles, sequences, [t.service_starts_s for t in timings],
-                         [t.route_start_s for t in timings], [t.breaks_s for t in timings])
+    built = build_routes(problem, matrices, vehicles, sequences, timings)
     violations = _violations(problem, matrices, vehicles, built, late_windows, inside_territory)
 
     served = {i for seq in sequences for i in seq}
@@ -111,7 +111,7 @@ def _violations(problem, matrices, vehicles, routes, late_windows, inside_territ
         shift = engineer.shifts[route.shift_index]
         e, k, eid = route.engineer_index, route.shift_index, engineer.id
 
-        def add(kind: ViolationType, order_id: str, amount_s: int, detail: str) -> None:
+        def add(kind: ViolationType, order_id: str, amount_s: int, detail: str, eid: str = eid, k: int = k) -> None:
             out.append(PlanViolation(kind, order_id, eid, k, int(amount_s), detail))
 
         load = 0

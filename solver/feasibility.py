@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.model import Problem, SlaMode, TerritoryMode, TravelMatrices, UnassignedReason
-from solver.vehicles import Vehicles, scaled_durations
+from solver.rules import scaled_durations
+from solver.vehicles import Vehicles
 
 _NEVER = np.iinfo(np.int64).max // 4
 
@@ -148,9 +149,9 @@ def check(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, inside
     stage += ok
 
     reasons: dict[int, tuple[UnassignedReason, int]] = {}
-    for i in np.flatnonzero(~ok.any(axis=1)):
-        best = int(stage[i].max()) if v else 1
-        reason = _STAGES[min(best, len(_STAGES) - 1)]
-        example = int(vehicles.engineer[int(stage[i].argmax())]) if v and best > 1 else -1
+    for i in map(int, np.flatnonzero(~ok.any(axis=1))):
+        reached = int(stage[i].max()) if v else 1
+        reason = _STAGES[min(reached, len(_STAGES) - 1)]
+        example = int(vehicles.engineer[int(stage[i].argmax())]) if v and reached > 1 else -1
         reasons[int(i)] = (reason, example)
     return Feasibility(ok, reasons)

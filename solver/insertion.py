@@ -1,12 +1,12 @@
 """Where one new order fits best in a plan in force, without re-solving.
 
-For each engineer shift that may take the order, every insertion position is priced at once
-with numpy: the detour, the new order's own arrival, and how far the visits after it are pushed
-(a push shrinks by the waiting it meets, ``push_j = max(0, delta - waiting between)``; breaks
-move with the push), which tells which visits would turn late or break a window, the shift or
-the working-time limit.
+Every insertion position of every engineer shift that may take the order is priced by the rule
+book (``solver.rules.insertion_prices``): the route's whole price with the order in it, minus
+its price without, so ``added_cost`` is exactly the change in the plan's objective (travel,
+working time, lateness of the new order and of every visit it pushes, preference, territory).
+Which visits would turn late or break a rule comes from the same schedule.
 
-Everything that does not depend on the new order (routes timed, waiting, windows, deadlines)
+What does not depend on the new order (the rule book's instance, the routes and their prices)
 is computed once per plan (``plan_state``), so a dispatcher's repeated questions against the
 same plan cost only the pricing; the new order's travel comes as four vectors (``NewTravel``).
 """
@@ -14,13 +14,15 @@ same plan cost only the pricing; the new order's travel comes as four vectors (`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from solver import feasibility
+from solver import construction, feasibility, rules
+from solver.assignment import assignment_costs
 from solver.errors import InvalidProblem
 from solver.evaluate import check_routes, sequences_of
+from solver.limits import COST_SCALE
 from solver.locations import Locations
 from solver.model import (
     InsertionCandidate,
@@ -31,11 +33,8 @@ from solver.model import (
     TravelMatrices,
     UnassignedReason,
 )
-from solver.routing_model import lateness_cost_per_hour
-from solver.schedule import time_route
-from solver.vehicles import Vehicles, scaled_durations
-
-_FAR = np.iinfo(np.int64).max // 4
+from solver.schedule import RuleBook, Timing
+from solver.vehicles import Vehicles
 
 
 @dataclass(frozen=True)
@@ -57,34 +56,15 @@ class NewTravel:
 
 
 @dataclass(frozen=True)
-class _Route:
-    """One vehicle's route as it stands, with what pricing an insertion needs."""
-
-    v: int
-    seq: np.ndarray  # order indices
-    starts: np.ndarray
-    ends: np.ndarray
-    prev_loc: np.ndarray  # (n + 1,): the stop before each insertion position
-    next_loc: np.ndarray  # (n + 1,): the stop after it, -1 for an open route's end
-    departure: np.ndarray  # (n + 1,)
-    direct_s: np.ndarray  # prev -> next, (n + 1,)
-    direct_m: np.ndarray
-    cumwait: np.ndarray  # (n + 1,): waiting met before each visit, cumulated
-    route_start_s: int
-    route_end_s: int
-    window_end: np.ndarray
-    deadline: np.ndarray
-    hard: np.ndarray
-    late_coef: np.ndarray  # lateness cost per second of each visit
-    load: int
-
-
-@dataclass(frozen=True)
 class PlanState:
     problem: Problem
     vehicles: Vehicles
-    routes: tuple[_Route, ...]
+    book: RuleBook  # the rule book's instance of the plan's problem
+    sequences: tuple[np.ndarray, ...]  # order indices per vehicle
+    timings: tuple[Timing, ...]
     matrices: TravelMatrices  # of the problem's own locations
+    flat: np.ndarray  # the sequences end to end, for the compiled pricing
+    offsets: np.ndarray  # (vehicles + 1,): where each vehicle's sequence starts in ``flat``
 
 
 def plan_state(problem: Problem, matrices: TravelMatrices, routes: Sequence[PlannedRoute]) -> PlanState:
@@ -93,53 +73,13 @@ def plan_state(problem: Problem, matrices: TravelMatrices, routes: Sequence[Plan
         raise InvalidProblem(problems)
     vehicles = Vehicles.of(problem, Locations.of(problem))
     sequences = sequences_of(problem, vehicles, routes)
-    durations: dict[float, np.ndarray] = {}
-    out = []
-    for v, seq in enumerate(sequences):
-        factor = float(vehicles.speed_factor[v])
-        if factor not in durations:
-            durations[factor] = scaled_durations(matrices.duration_s, factor)
-        dur = durations[factor]
-        engineer = problem.engineers[vehicles.engineer[v]]
-        shift = engineer.shifts[vehicles.shift[v]]
-        start_loc, end_loc = int(vehicles.start_loc[v]), int(vehicles.end_loc[v])
-        timing = time_route(problem, dur, start_loc, shift.start_s, shift.breaks, seq)
-        seq_a = np.asarray(seq, dtype=np.int64)
-        n = seq_a.size
-        orders = [problem.orders[i] for i in seq]
-        starts = np.asarray(timing.service_starts_s, dtype=np.int64)
-        ends = starts + np.array([o.service_duration_s for o in orders], dtype=np.int64)
-        prev_loc = np.concatenate([[start_loc], seq_a])
-        next_loc = np.concatenate([seq_a, [end_loc]])
-        departure = np.concatenate([[timing.route_start_s], ends])
-        real = next_loc >= 0
-        nl = np.where(real, next_loc, 0)
-        direct_s = np.where(real, dur[prev_loc, nl], 0)
-        direct_m = np.where(real, matrices.distance_m[prev_loc, nl], 0)
-        waiting = np.zeros(n, dtype=np.int64)
-        if n:
-            arrival = departure[:-1] + dur[prev_loc[:-1], seq_a]
-            # Breaks taken before a visit are not slack: they move with the push.
-            resting = np.zeros(n, dtype=np.int64)
-            for b_start, b_end in timing.breaks_s:
-                k = int(np.searchsorted(starts, b_start, side="right"))
-                if k < n and b_start >= departure[k]:
-                    resting[k] += b_end - b_start
-            waiting = np.maximum(0, starts - arrival - resting)
-        route_end = int(ends[-1] + (dur[seq_a[-1], end_loc] if end_loc >= 0 else 0)) if n else timing.route_start_s
-        out.append(
-            _Route(
-                v=v, seq=seq_a, starts=starts, ends=ends, prev_loc=prev_loc, next_loc=next_loc, departure=departure,
-                direct_s=direct_s, direct_m=direct_m, cumwait=np.concatenate([[0], np.cumsum(waiting)]),
-                route_start_s=timing.route_start_s, route_end_s=route_end,
-                window_end=np.array([_window_end(o, s) for o, s in zip(orders, starts)], dtype=np.int64),
-                deadline=np.array([_FAR if o.sla_deadline_s is None else o.sla_deadline_s for o in orders], dtype=np.int64),
-                hard=np.array([o.sla_mode is SlaMode.HARD for o in orders], dtype=bool),
-                late_coef=np.array([lateness_cost_per_hour(o) / 3600.0 for o in orders], dtype=np.float64),
-                load=sum(o.demand for o in orders),
-            )
-        )
-    return PlanState(problem, vehicles, tuple(out), matrices)
+    book = RuleBook(problem, matrices, vehicles, assignment_cost=assignment_costs(problem, None, None).total())
+    timings = tuple(book.times(sequences))
+    arrays = tuple(np.asarray(s, dtype=np.int64) for s in sequences)
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([a.size for a in arrays])
+    flat = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+    return PlanState(problem, vehicles, book, arrays, timings, matrices, flat.astype(np.int64), offsets)
 
 
 def recommend(
@@ -152,20 +92,63 @@ def recommend(
     if territory is not None:
         eligible &= territory[0]
     candidates: list[InsertionCandidate] = []
-    if not travel.unroutable:
-        for route in state.routes:
-            engineer = problem.engineers[vehicles.engineer[route.v]]
-            if not eligible[vehicles.engineer[route.v]]:
-                continue
-            if engineer.capacity is not None and route.load + new.demand > engineer.capacity:
-                continue
-            best = _best_in_route(state, route, new, travel)
-            if best is not None:
-                candidates.append(best)
+    if not travel.unroutable and eligible.any():
+        packed, u = _with_new_order(state, new, travel, eligible, inside_territory)
+        nv = vehicles.count
+        pos, cost, broken = np.empty(nv, dtype=np.int64), np.empty(nv), np.empty(nv, dtype=np.int64)
+        arrival, start = np.empty(nv), np.empty(nv)
+        rules.best_insertions(packed, state.flat, state.offsets, u, pos, cost, broken, arrival, start)
+        before_broken = np.asarray([t.broken for t in state.timings])
+        before_cost = np.asarray([t.cost_scaled for t in state.timings])
+        found = np.flatnonzero(pos >= 0)
+        # Clean first (no rule broken that was not before), then by the added cost.
+        order = found[np.lexsort(((cost - before_cost)[found], (broken > before_broken)[found]))]
+        for v in order[: max(max_candidates, 0)]:
+            candidates.append(_candidate(state, packed, u, int(v), int(pos[v]), float(cost[v]), int(broken[v]),
+                                         int(arrival[v]), int(start[v]), new))
     candidates.sort(key=lambda c: (len(c.broken_order_ids) > 0, c.added_cost))
     if candidates:
         return candidates[:max_candidates], None
     return [], _why_not(state, new, travel, inside_territory)
+
+
+def _with_new_order(state: PlanState, new: Order, travel: NewTravel, eligible: np.ndarray,
+                    inside_territory: np.ndarray | None) -> tuple[tuple, int]:
+    """The plan's rule-book instance with ``new`` as one more local order (the last), at the
+    extra location the rule book reads from ``travel``'s vectors."""
+    problem, vehicles, inst = state.problem, state.vehicles, state.book.inst
+    single = Problem((new,), problem.engineers, problem.options, problem.label)
+    t_lo, t_hi = (int(vehicles.shift_start_s.min()), int(vehicles.shift_end_s.max())) if vehicles.count else (0, 0)
+    windows = construction._windows(new, t_lo, t_hi)
+    k = max(inst.win_lo.shape[1], len(windows))
+    win_lo = np.full((inst.n + 1, k), np.inf)
+    win_hi = np.full((inst.n + 1, k), -np.inf)
+    win_lo[:-1, : inst.win_lo.shape[1]], win_hi[:-1, : inst.win_hi.shape[1]] = inst.win_lo, inst.win_hi
+    for c, (lo, hi) in enumerate(windows):
+        win_lo[-1, c], win_hi[-1, c] = lo, hi
+    w = problem.options.weights
+    late = rules.late_coef_scaled(new, w)
+    own_cost = assignment_costs(single, None if inside_territory is None else inside_territory[None, :], None).total()
+    pref_row = np.zeros(vehicles.count) if own_cost is None else COST_SCALE * own_cost[0][vehicles.engineer]
+    demand = np.append(inst.demand, float(new.demand))
+    capacity = inst.capacity
+    if new.demand and not np.isfinite(capacity).any():
+        capacity = np.asarray([np.inf if problem.engineers[e].capacity is None else float(problem.engineers[e].capacity)
+                               for e in vehicles.engineer])
+    extended = replace(
+        inst,
+        served=np.append(inst.served, state.matrices.duration_s.shape[0]),
+        service=np.append(inst.service, float(new.service_duration_s)),
+        win_lo=win_lo, win_hi=win_hi, demand=demand,
+        sla=np.append(inst.sla, float(new.sla_deadline_s) if late > 0 and new.sla_deadline_s is not None else np.inf),
+        late_coef=np.append(inst.late_coef, float(late)),
+        penalty=np.append(inst.penalty, rules.penalty_scaled(new, w) if new.allow_unassigned else np.inf),
+        allowed=np.vstack([inst.allowed, eligible[vehicles.engineer][None, :]]),
+        pref_cost=np.vstack([inst.pref_cost, pref_row[None, :]]),
+        capacity=capacity,
+    )
+    packed = rules.pack(extended, extra=(travel.to_s, travel.from_s, travel.to_m, travel.from_m))
+    return packed, inst.n
 
 
 def recommend_insertion(
@@ -206,89 +189,55 @@ def _why_not(state: PlanState, new: Order, travel: NewTravel, inside_territory) 
     return reasons.get(0, (UnassignedReason.NOT_SERVED_FOR_COST, -1))[0]
 
 
-def _best_in_route(state: PlanState, r: _Route, new: Order, travel: NewTravel) -> InsertionCandidate | None:
+def _candidate(state: PlanState, packed: tuple, u: int, v: int, p: int, cost_scaled: float, broken: int,
+               arrival_s: int, start_s: int, new: Order) -> InsertionCandidate:
+    """The candidate of inserting ``new`` (local id ``u``) at position ``p`` of vehicle ``v``:
+    which visits it pushes late or out of their windows, and its travel."""
     problem, vehicles = state.problem, state.vehicles
-    v = r.v
-    engineer = problem.engineers[vehicles.engineer[v]]
-    shift = engineer.shifts[vehicles.shift[v]]
-    factor = float(vehicles.speed_factor[v])
-    n = r.seq.size
-    positions = np.arange(n + 1)
-    has_end = int(vehicles.end_loc[v]) >= 0
+    seq = state.sequences[v]
+    m = seq.size
+    before = state.timings[v]
+    with_u = np.insert(seq, p, u)
+    starts = np.empty(m + 1)
+    rules.schedule(packed, v, with_u, m + 1, np.empty(m + 1), starts, np.empty(0))
+    win_lo, win_hi = packed[2], packed[3]
+    after_starts = np.delete(starts, p)
+    late_before = set(before.late_windows)
+    ids = [problem.orders[i].id for i in seq]
+    broken_ids, newly_late = [], []
+    for k, i in enumerate(seq):
+        s_after = float(after_starts[k])
+        if k not in late_before and not np.any((win_lo[i] <= s_after) & (s_after <= win_hi[i])):
+            broken_ids.append(ids[k])
+        order = problem.orders[i]
+        if (order.sla_mode is SlaMode.SOFT and order.sla_deadline_s is not None
+                and before.service_starts_s[k] <= order.sla_deadline_s < s_after):
+            newly_late.append(ids[k])
+    if broken > before.broken and not broken_ids:
+        broken_ids = [new.id]  # the route as a whole: its shift, working time or a break
+    prev_loc = int(vehicles.start_loc[v]) if p == 0 else int(seq[p - 1])
+    next_loc = int(vehicles.end_loc[v]) if p == m else int(seq[p])
+    speed = float(vehicles.speed_factor[v])
+    x = int(packed[0][u])
 
-    to_new = scaled_durations(travel.to_s[r.prev_loc], factor)
-    real_next = r.next_loc >= 0
-    nl = np.where(real_next, r.next_loc, 0)
-    from_new = np.where(real_next, scaled_durations(travel.from_s[nl], factor), 0)
-    arrival_new = r.departure + to_new
-    start_new = arrival_new.copy()
-    ok_window = np.ones(n + 1, dtype=bool)
-    if new.time_windows:
-        best_start = np.full(n + 1, _FAR)
-        for w in new.time_windows:
-            lo = arrival_new if w.start_s is None else np.maximum(arrival_new, w.start_s)
-            fits = np.ones(n + 1, dtype=bool) if w.end_s is None else lo <= w.end_s
-            best_start = np.where(fits & (lo < best_start), lo, best_start)
-        ok_window = best_start < _FAR
-        start_new = np.where(ok_window, best_start, arrival_new)
-    if new.sla_mode is SlaMode.HARD and new.sla_deadline_s is not None:
-        ok_window &= start_new <= new.sla_deadline_s
-    end_new = start_new + new.service_duration_s
+    def tr(i: int, j: int) -> float:
+        return rules.travel_s(packed[25], packed[29], packed[30], speed, i, j)
 
-    added_travel = to_new + from_new - r.direct_s
-    added_dist = travel.to_m[r.prev_loc] + np.where(real_next, travel.from_m[nl], 0) - r.direct_m
+    def dm(i: int, j: int) -> float:
+        return rules.distance_m(packed[26], packed[31], packed[32], i, j)
 
-    # Push on the stops after each position, shrinking by the waiting met on the way.
-    delta = np.maximum(0, end_new + from_new - (r.departure + r.direct_s))
-    push = np.maximum(0, delta[:, None] - (r.cumwait[None, 1:] - r.cumwait[: n + 1, None]))
-    push = np.where(np.arange(n)[None, :] >= positions[:, None], push, 0)
-    end_push = np.maximum(0, delta - (r.cumwait[-1] - r.cumwait[: n + 1]))
-    if not has_end:
-        end_push = np.where(positions == n, 0, end_push)
-    new_end = np.where(positions == n, end_new + (from_new if has_end else 0), r.route_end_s + end_push)
-    working = new_end - np.minimum(r.route_start_s, r.departure[0])
-
-    new_starts = r.starts[None, :] + push
-    breaks_window = (new_starts > r.window_end[None, :]) | (r.hard[None, :] & (new_starts > r.deadline[None, :]))
-    newly_late = ~r.hard[None, :] & (r.starts[None, :] <= r.deadline[None, :]) & (new_starts > r.deadline[None, :])
-    route_broken = (new_end > shift.end_s) | (working > int(vehicles.max_working_s[v])) | (end_new > shift.end_s)
-
-    late_new = 0 if new.sla_deadline_s is None else np.maximum(0, start_new - new.sla_deadline_s)
-    extra_late = ((np.maximum(0, new_starts - r.deadline[None, :]) - np.maximum(0, r.starts - r.deadline)[None, :])
-                  * r.late_coef[None, :]).sum(axis=1) if n else np.zeros(n + 1)
-    w = problem.options.weights
-    cost = (
-        w.travel * (engineer.cost_per_traveled_hour * added_travel / 3600.0 + engineer.cost_per_km * added_dist / 1000.0)
-        + w.lateness * (lateness_cost_per_hour(new) * late_new / 3600.0 + extra_late)
-    )
-    feasible_new = ok_window & (end_new <= shift.end_s)
-    if not feasible_new.any():
-        return None
-    broken_any = breaks_window.any(axis=1) | route_broken
-    key = np.where(feasible_new, np.where(broken_any, 1e18, 0.0) + cost, np.inf)
-    p = int(np.argmin(key))
-    ids = [problem.orders[i].id for i in r.seq]
-    broken_ids = tuple(ids[k] for k in np.flatnonzero(breaks_window[p]))
-    if route_broken[p] and not broken_ids:
-        broken_ids = (new.id,)
+    added_travel = tr(prev_loc, x) + tr(x, next_loc) - (tr(prev_loc, next_loc) if m else 0.0)
+    added_dist = dm(prev_loc, x) + dm(x, next_loc) - (dm(prev_loc, next_loc) if m else 0.0)
     return InsertionCandidate(
-        engineer_id=engineer.id,
+        engineer_id=problem.engineers[vehicles.engineer[v]].id,
         shift_index=int(vehicles.shift[v]),
         position=p,
-        arrival_s=int(arrival_new[p]),
-        start_s=int(start_new[p]),
-        added_travel_s=int(added_travel[p]),
-        added_distance_m=int(added_dist[p]),
-        sla_slack_s=None if new.sla_deadline_s is None else int(new.sla_deadline_s - start_new[p]),
-        newly_late_order_ids=tuple(ids[k] for k in np.flatnonzero(newly_late[p])),
-        broken_order_ids=broken_ids,
-        added_cost=float(cost[p]),
+        arrival_s=arrival_s,
+        start_s=start_s,
+        added_travel_s=int(added_travel),
+        added_distance_m=int(added_dist),
+        sla_slack_s=None if new.sla_deadline_s is None else int(new.sla_deadline_s - start_s),
+        newly_late_order_ids=tuple(newly_late),
+        broken_order_ids=tuple(broken_ids),
+        added_cost=float((cost_scaled - before.cost_scaled) / COST_SCALE),
     )
-
-
-def _window_end(order: Order, start_s: int) -> int:
-    """End of the window the visit currently starts in (no window: never closes)."""
-    for w in order.time_windows:
-        if (w.start_s is None or start_s >= w.start_s) and (w.end_s is None or start_s <= w.end_s):
-            return _FAR if w.end_s is None else w.end_s
-    return _FAR

@@ -16,9 +16,9 @@ def compute_kpis(problem: Problem, routes: Sequence[Route], unassigned: Sequence
     on_time = len(with_deadline) - overdue
     responses = np.array(
         [
-            v.arrival_s - problem.orders[v.order_index].create_time_s
+            v.arrival_s - created
             for v in visits
-            if problem.orders[v.order_index].create_time_s is not None
+            if (created := problem.orders[v.order_index].create_time_s) is not None
         ],
         dtype=np.float64,
     )
@@ -36,8 +36,8 @@ def compute_kpis(problem: Problem, routes: Sequence[Route], unassigned: Sequence
         utilization.append(
             EngineerUtilization(engineer.id, working, available, service, travel, (service + travel) / available if available else 0.0)
         )
-    working = np.array([u.working_s for u in utilization], dtype=np.float64)
-    mean_working = float(working.mean()) if working.size else 0.0
+    working_s = np.array([u.working_s for u in utilization], dtype=np.float64)
+    mean_working = float(working_s.mean()) if working_s.size else 0.0
     return Kpis(
         orders_total=len(problem.orders),
         orders_served=len(visits),
@@ -55,6 +55,6 @@ def compute_kpis(problem: Problem, routes: Sequence[Route], unassigned: Sequence
         total_service_s=sum(r.service_duration_s for r in routes),
         total_working_s=sum(r.working_s for r in routes),
         utilization=tuple(utilization),
-        workload_max_minus_min_s=int(working.max() - working.min()) if working.size else 0,
-        workload_cv=float(working.std() / mean_working) if mean_working > 0 else 0.0,
+        workload_max_minus_min_s=int(working_s.max() - working_s.min()) if working_s.size else 0,
+        workload_cv=float(working_s.std() / mean_working) if mean_working > 0 else 0.0,
     )

@@ -296,7 +296,7 @@ class Route:
     travel_distance_m: int
     service_duration_s: int
     waiting_s: int
-    cost: float
+    cost: float  # driving, distance and working time, weighted: the objective's travel term
     end_leg_geometry: str = ""
 
     @property

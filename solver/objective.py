@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from solver.model import ObjectiveBreakdown, Problem, SlaMode
-from solver.routing_model import lateness_cost_per_hour, unassigned_penalty
+from solver import rules
+from solver.limits import COST_SCALE
+from solver.model import ObjectiveBreakdown, Problem
 
 
 def penalties(problem: Problem, orders) -> float:
-    w = problem.options.weights.unassigned
-    return sum(w * unassigned_penalty(problem.orders[i]) for i in orders if problem.orders[i].allow_unassigned)
+    """Cost units of leaving ``orders`` out (``rules.penalty_scaled``; mandatory ones: none)."""
+    w = problem.options.weights
+    return sum(rules.penalty_scaled(problem.orders[i], w) for i in orders if problem.orders[i].allow_unassigned) / COST_SCALE
 
 
 def breakdown(problem: Problem, routes, unassigned, costs=None, replan_ctx=None) -> ObjectiveBreakdown:
     w = problem.options.weights
-    travel = w.travel * sum(r.cost for r in routes)
+    travel = sum(r.cost for r in routes)
     lateness = preference = territory = disruption = 0.0
     ctx = problem.replan
     for route in routes:
@@ -21,8 +23,8 @@ def breakdown(problem: Problem, routes, unassigned, costs=None, replan_ctx=None)
         for visit in route.visits:
             i = visit.order_index
             order = problem.orders[i]
-            if visit.lateness_s and order.sla_mode is SlaMode.SOFT:
-                lateness += w.lateness * lateness_cost_per_hour(order) * visit.lateness_s / 3600.0
+            if visit.lateness_s:
+                lateness += rules.late_coef_scaled(order, w) * visit.lateness_s / COST_SCALE
             if costs is not None:
                 preference += 0.0 if costs.preference is None else float(costs.preference[i, e])
                 territory += 0.0 if costs.territory is None else float(costs.territory[i, e])

@@ -20,8 +20,8 @@ import numpy as np
 
 from solver.errors import InvalidProblem, Violation
 from solver.model import Problem, SlaMode, TimeWindow, TravelMatrices
-from solver.schedule import time_route
-from solver.vehicles import Vehicles, scaled_durations
+from solver.schedule import RuleBook
+from solver.vehicles import Vehicles
 
 
 def check(problem: Problem) -> list[Violation]:
@@ -83,6 +83,7 @@ def prepare(problem: Problem) -> Problem:
         if not state.in_progress_order_id:
             continue
         i = order_index[state.in_progress_order_id]
+        assert state.in_progress_start_s is not None  # validation: an order in progress has a start
         started = int(state.in_progress_start_s)
         # It is happening: whatever its windows, skills or hard SLA said, it goes on from its start.
         orders[i] = replace(
@@ -126,13 +127,12 @@ def context(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
                 previous[v].append(i)
     previous_engineer: dict[int, int] = {}
     previous_start: dict[int, int] = {}
+    book = RuleBook(problem, matrices, vehicles) if any(previous) else None
     for v, seq in enumerate(previous):
         if not seq:
             continue
-        engineer = problem.engineers[vehicles.engineer[v]]
-        shift = engineer.shifts[vehicles.shift[v]]
-        durations = scaled_durations(matrices.duration_s, float(vehicles.speed_factor[v]))
-        timing = time_route(problem, durations, int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq)
+        assert book is not None
+        timing = book.time(v, seq)
         for i, start in zip(seq, timing.service_starts_s):
             previous_engineer[i] = int(vehicles.engineer[v])
             previous_start[i] = start

@@ -12,18 +12,20 @@ per arc evaluation and OR-Tools swallows their exceptions (the cost silently bec
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from solver import construction, improve
+from solver import rules
 from solver.errors import InvalidProblem, Violation
-from solver.limits import COST_SCALE, DEFAULT_UNASSIGNED_PENALTY, MAX_OBJECTIVE_BOUND
-from solver.model import PRIORITY_FACTOR, Order, Problem, SearchMode, SlaMode, SolveStatus, TravelMatrices
+from solver.limits import COST_SCALE, MAX_OBJECTIVE_BOUND
+from solver.model import Order, Problem, SearchMode, SlaMode, SolveStatus, TravelMatrices
 from solver.replan import Context as ReplanContext
-from solver.vehicles import Vehicles, scaled_durations
+from solver.rules import scaled_durations
+from solver.vehicles import Vehicles
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
@@ -36,58 +38,44 @@ _BOOL_FALSE = 2  # util/optional_boolean.proto: BOOL_FALSE
 _MANDATORY_PENALTY = 10**15
 
 
-def unassigned_penalty(order: Order) -> float:
-    """Cost units for leaving ``order`` unassigned, before the ``unassigned`` weight."""
-    base = DEFAULT_UNASSIGNED_PENALTY if order.unassigned_penalty is None else order.unassigned_penalty
-    return base * PRIORITY_FACTOR[order.priority]
-
-
-def lateness_cost_per_hour(order: Order) -> float:
-    return order.lateness_cost_per_hour * PRIORITY_FACTOR[order.priority]
-
-
 @dataclass(frozen=True)
 class Solution:
-    """What the search found, in epoch seconds: per vehicle its order sequence and times."""
+    """What a search found: order indices per vehicle. Times and prices come from the rule book
+    (``solver.schedule``), never from the search's own schedule."""
 
-    sequences: list[list[int]]  # order indices per vehicle
-    service_starts_s: list[list[int]]
-    route_start_s: list[int]
-    route_end_s: list[int]
-    breaks_s: list[list[tuple[int, int]]]  # (start, end) per vehicle
+    sequences: list[list[int]]
     status: SolveStatus
-    objective_scaled: int
+    objective_scaled: int  # in the search's own units; -1: no search priced these sequences
     first_solution_s: float | None
     solutions_found: int
     search_s: float
 
+    @classmethod
+    def empty(cls, vehicles: int, status: SolveStatus, first_s: float | None = None, count: int = 0,
+              search_s: float = 0.0) -> Solution:
+        return cls([[] for _ in range(vehicles)], status, 0, first_s, count, search_s)
+
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """The search levers, kept in one place so that benchmarks can compare them.
-
-    ``neighbors_ratio``/``min_neighbors`` cut OR-Tools' local-search neighbourhoods to the
-    nearest nodes (full neighbourhoods cost O(n^2) per move at 1000+ orders).
-    """
+    """The search levers, kept in one place so that benchmarks can compare them; the time
+    shares are one policy for both search paths (``solver.search``)."""
 
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"  # for CONSUME_ALL_TIME; RETURN_FAST: greedy descent
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"  # only when no start could be read
     construction: bool = True
-    construction_share: float = 0.5  # of the time limit, at most
+    # Of the time limit, at most (both search paths). At 5000 orders the construction needs
+    # ~2.3 s; at 0.5 of a 5 s limit a third of the orders were left out.
+    construction_share: float = 0.65
     construction_from: int = 50  # orders; below, OR-Tools' own first solution takes milliseconds
     # Compiled ruin-and-recreate (solver.improve) between the construction and OR-Tools, for
     # CONSUME_ALL_TIME searches without a solution limit or a previous plan; it gets this share
     # of the time left after the construction, OR-Tools the rest.
     improve: bool = True
+    # One share for every day: the kernel prices lateness and working time exactly (through
+    # the rule book), so days with breaks or soft SLAs need no smaller one; the decomposition
+    # uses the same shares.
     improve_share: float = 0.85
-    # With breaks or soft SLAs the kernel's insertion is blind to the delay it causes later in
-    # the route (only its acceptance sees it), and OR-Tools' search does better with more time:
-    # synthetic day, 100 orders, 5 s, seeds 0-2: mean objective OR-Tools alone 2586, share
-    # 0.85: 2665, share 0.5: 2577.
-    improve_share_rich: float = 0.5
-    neighbors_ratio: float = 1.0
-    min_neighbors: int = 1
-    neighbors_from: int = 10**9  # orders from which the neighbour cut applies
     gls_lambda: float = 0.1
     # A second search in a forked process, from the same start with another metaheuristic
     # (tabu search: it wins where GLS stalls, e.g. R101, R105 at 1 s; simulated annealing did not);
@@ -118,17 +106,13 @@ class SearchConfig:
         ops = params.local_search_operators
         for name in self.idle_operators:
             setattr(ops, name, _BOOL_FALSE)
-        if n_orders >= self.neighbors_from:
-            params.ls_operator_neighbors_ratio = self.neighbors_ratio
-            params.ls_operator_min_neighbors = self.min_neighbors
         return params
 
 
 def span_costs(problem: Problem, vehicles: Vehicles) -> np.ndarray:
-    """Per vehicle: scaled cost units per second of working time (engineer's cost per hour)."""
+    """Per vehicle: scaled cost units per second of working time (``rules.span_coef_scaled``)."""
     w = problem.options.weights
-    return np.asarray([round(w.travel * COST_SCALE * problem.engineers[e].cost_per_hour / 3600.0)
-                       for e in vehicles.engineer], dtype=np.float64)
+    return np.asarray([rules.span_coef_scaled(problem.engineers[e], w) for e in vehicles.engineer], dtype=np.float64)
 
 
 def improves(problem: Problem) -> bool:
@@ -224,8 +208,6 @@ class RoutingModel:
         ``replan``: routes' pinned beginnings, the previous plan and its start times."""
         self.problem = problem
         self.vehicles = vehicles
-        # Read by search() for its construction heuristic (solver.construction); nothing else.
-        self.construction_inputs = (matrices, allowed, assignment_cost)
         opts = problem.options
         orders = problem.orders
         self.served = served = np.asarray(served, dtype=np.int64)
@@ -274,13 +256,10 @@ class RoutingModel:
                 # service, so waiting shows up as slack.
                 time_cb[factor] = routing.RegisterTransitMatrix((self.service_node[:, None] + dv).tolist())
             time_eval.append(time_cb[factor])
-            key = (factor, engineer.cost_per_traveled_hour, engineer.cost_per_km)
+            a_s, b_m = rules.arc_coefs_scaled(engineer, w)
+            key = (factor, a_s, b_m)
             if key not in cost_cb:
-                cost = np.rint(
-                    w.travel
-                    * COST_SCALE
-                    * (engineer.cost_per_traveled_hour * durations_by_speed[factor] / 3600.0 + engineer.cost_per_km * distance / 1000.0)
-                ).astype(np.int64)
+                cost = np.rint(a_s * durations_by_speed[factor] + b_m * distance).astype(np.int64)
                 max_arc_cost = max(max_arc_cost, int(cost.max(initial=0)))
                 cost_cb[key] = routing.RegisterTransitMatrix(cost.tolist())
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], v)
@@ -291,7 +270,6 @@ class RoutingModel:
         routing.AddDimensionWithVehicleTransits(time_eval, horizon_s, horizon_s, False, "time")
         self.time = time_dim = routing.GetDimensionOrDie("time")
         self.span_cost = span_costs(problem, vehicles)
-        self.improve_result: improve.Result | None = None
         bound = max_arc_cost * (n_nodes + vehicles.count)
         for v in range(vehicles.count):
             lo, hi = int(vehicles.shift_start_s[v]) - self.t0_s, int(vehicles.shift_end_s[v]) - self.t0_s
@@ -314,13 +292,12 @@ class RoutingModel:
             cumul.SetRange(windows[0][0], windows[-1][1])
             for (_, prev_hi), (next_lo, _) in zip(windows, windows[1:]):
                 cumul.RemoveInterval(prev_hi + 1, next_lo - 1)
-            if order.sla_deadline_s is not None and order.sla_mode is SlaMode.SOFT:
-                coef = int(round(w.lateness * COST_SCALE * lateness_cost_per_hour(order) / 3600.0))
-                if coef > 0:
-                    time_dim.SetCumulVarSoftUpperBound(index, order.sla_deadline_s - self.t0_s, coef)
-                    bound += coef * horizon_s
+            coef = rules.late_coef_scaled(order, w)
+            if coef > 0:
+                time_dim.SetCumulVarSoftUpperBound(index, order.sla_deadline_s - self.t0_s, coef)
+                bound += coef * horizon_s
             if order.allow_unassigned:
-                penalty = int(round(w.unassigned * COST_SCALE * unassigned_penalty(order)))
+                penalty = rules.penalty_scaled(order, w)
             else:
                 penalty = mandatory
             routing.AddDisjunction([index], penalty)
@@ -434,7 +411,7 @@ class RoutingModel:
         ctx = self.problem.replan
         coef = int(round(COST_SCALE * ctx.arrival_shift_cost_per_hour / 3600.0)) if ctx else 0
         moved = [(node_of[i], t) for i, t in replan.previous_start_s.items() if i in node_of]
-        if coef <= 0 or not moved:
+        if ctx is None or coef <= 0 or not moved:
             return 0
         # OR-Tools keeps one soft upper bound per cumul, and the SLA uses the time dimension's:
         # a mirror dimension, equal on these visits, carries the "too late" side.
@@ -456,21 +433,29 @@ class RoutingModel:
         on_solution: Callable[[int, float], None] | None = None,
         on_sequences: Callable[[list[list[int]], int, float], None] | None = None,
         sequences_interval_s: float = 0.5,
-        initial_sequences: list[list[int]] | None = None,
+        starts: Sequence[list[list[int]]] = (),
+        start_streamed: bool = False,
+        first_solution_s: float | None = None,
+        origin_s: float | None = None,
+        read_budget_s: float | None = None,
         config: SearchConfig | None = None,
     ) -> Solution:
-        """Searches for at most ``time_limit_s``, timed from this call.
+        """OR-Tools' search for at most ``time_limit_s``, timed from this call.
 
-        The search starts from, in this order of preference: the previous plan (re-planning),
-        ``initial_sequences`` (order indices per vehicle), or our construction heuristic
-        (``solver.construction``, bounded in time). OR-Tools' own first-solution heuristics
-        ignore the time limit at scale, so they run only when no start could be read.
+        It starts from, in this order of preference: the previous plan (re-planning), the first
+        of ``starts`` (order indices per vehicle) that OR-Tools accepts, or OR-Tools' own first
+        solution (which ignores the time limit at scale: ``solver.search`` gives it a start).
+        ``start_streamed``: the start plan was already sent to ``on_sequences`` (its first
+        OR-Tools solution is then not sent again). ``origin_s`` (a ``time.perf_counter()``
+        value, default: this call) is what reported times count from. ``read_budget_s``: time
+        OR-Tools may take to check a start plan (default: a fifth of the limit, 0.1-2 s).
 
         ``on_solution(objective, elapsed_s)`` sees every solution; ``on_sequences(sequences,
         objective, elapsed_s)`` sees the order sequences of the first solution and then of the
         newest one at most every ``sequences_interval_s`` (reading them costs O(nodes) Python).
         """
         started = time.perf_counter()
+        origin = started if origin_s is None else origin_s
         config = config or SearchConfig.default()
         opts = self.problem.options
         routing = self.routing
@@ -479,12 +464,14 @@ class RoutingModel:
             params.solution_limit = opts.solution_limit
         routing.solver().ReSeed(opts.random_seed)
 
-        state = {"first": None, "count": 0, "stopped": False, "sent": -1.0, "best": None, "partner": False,
-                 "kernel_start": False}
+        state: dict[str, Any] = {"first": first_solution_s, "count": 0, "stopped": False, "sent": -1.0, "best": None,
+                 "partner": False, "start_streamed": start_streamed}
+        if start_streamed:
+            state["sent"] = started - origin
 
         def at_solution() -> None:
             state["count"] += 1
-            elapsed = time.perf_counter() - started
+            elapsed = time.perf_counter() - origin
             if state["first"] is None:
                 state["first"] = elapsed
             if state["partner"]:
@@ -492,13 +479,11 @@ class RoutingModel:
             if on_solution is not None:
                 on_solution(int(routing.CostVar().Value()), elapsed)
             objective = int(routing.CostVar().Value())
-            # OR-Tools' first solution after solver.improve is the start plan it made and already
-            # streamed: it sets the bar in OR-Tools' units but is not sent again.
-            again = state["count"] == 1 and state["kernel_start"]
+            # OR-Tools' first solution from a start plan already streamed sets the bar in
+            # OR-Tools' units but is not sent again.
+            again = state["count"] == 1 and state["start_streamed"]
             improving = not again and (state["best"] is None or objective < state["best"])
-            if again:
-                state["best"] = objective
-            if improving:
+            if again or improving:
                 state["best"] = objective
             # Metaheuristics also report worse solutions they move through: only improvements.
             if on_sequences is not None and improving and (state["sent"] < 0 or elapsed - state["sent"] >= sequences_interval_s):
@@ -512,10 +497,10 @@ class RoutingModel:
         # Reading a start plan runs OR-Tools' own check of it under the closing parameters' time
         # limit; with breaks on asymmetric (road) matrices that check was seen to use all of it.
         # Bound it; the search proper gets the rest (set again below).
-        read_budget_s = max(0.1, min(2.0, 0.2 * time_limit_s))
+        if read_budget_s is None:
+            read_budget_s = max(0.1, min(2.0, 0.2 * time_limit_s))
         params.time_limit.FromMilliseconds(max(1, int(read_budget_s * 1000)))
         routing.CloseModelWithParameters(params)  # before reading routes, with our parameters
-        self.phase_s = {"close": time.perf_counter() - started}
         node_of = {int(i): node for node, i in enumerate(self.served)}
 
         def read(sequences: list[list[int]]):
@@ -527,54 +512,21 @@ class RoutingModel:
         if self.replan is not None and any(self.replan.previous_routes):
             # Start from the previous plan (its orders this model serves) so little changes.
             initial = read(self.replan.previous_routes)
-        if initial is None and initial_sequences is not None:
-            initial = read(initial_sequences)
-        improving = config.improve and initial is None and improves(self.problem) and self.replan is None
-        if (initial is None and config.construction and (improving or len(self.served) >= config.construction_from)
-                and not (should_stop is not None and should_stop())):
-            budget = max(0.05, config.construction_share * time_limit_s)
-            t = time.perf_counter()
-            inst = self._instance()
-            sequences = construction.construct(inst, time_budget_s=budget)
-            self.phase_s["construct"] = time.perf_counter() - t
-            if improving:
-                # The constructed plan is the first plan (and is what is streamed first); the
-                # compiled ruin-and-recreate (solver.improve) then gets most of the time and
-                # OR-Tools the rest, from its result.
-                state["first"] = time.perf_counter() - started
-                if on_sequences is not None:
-                    state["sent"] = state["first"]
-                    on_sequences(sequences, -1, state["first"])
-                left_s = time_limit_s - (time.perf_counter() - started)
-                t = time.perf_counter()
-                streamed = None
-                if on_sequences is not None:
-                    def streamed(seqs: list[list[int]], _elapsed_s: float) -> None:
-                        state["sent"] = time.perf_counter() - started
-                        on_sequences(seqs, -1, state["sent"])
-                rich = any(inst.breaks) or bool(inst.late_coef.any())
-                share = config.improve_share_rich if rich else config.improve_share
-                result = improve.improve(inst, sequences, budget_s=max(0.0, share * left_s),
-                                         should_stop=should_stop, seed=opts.random_seed,
-                                         span_cost=self.span_cost, on_sequences=streamed,
-                                         interval_s=sequences_interval_s)
-                self.phase_s["improve"] = time.perf_counter() - t
-                self.improve_result = result
-                initial = read(result.sequences)
-                start_sequences = result.sequences
-                state["kernel_start"] = initial is not None and on_sequences is not None
-                if initial is None:
-                    initial = read(sequences)
-                    start_sequences = sequences
-                if initial is None:
-                    start_sequences = None
-            else:
-                initial = read(sequences)
-        self.phase_s["start"] = time.perf_counter() - started
-        if initial is not None and (self.phase_s["start"] - self.phase_s.get("construct", 0.0)
-                                    - self.phase_s.get("improve", 0.0)) >= read_budget_s:
+        for candidate in starts:
+            if initial is not None:
+                break
+            initial = read(candidate)
+            start_sequences = candidate if initial is not None else None
+        if start_sequences is None and starts:
+            # OR-Tools' check refused every start, or ran out of its time on them: the first
+            # (the kernel's or the construction's, feasible by the rule book) remains the answer
+            # if OR-Tools finds nothing of its own.
+            start_sequences = starts[0]
+        state["start_streamed"] = state["start_streamed"] and start_sequences is not None
+        if initial is not None and time.perf_counter() - started >= read_budget_s:
             # The check ran out of time: its assignment may be partial. OR-Tools' own first
-            # plan is the safer start (it was measured to find one within a second at 200 orders).
+            # plan is the safer start (it was measured to find one within a second at 200 orders);
+            # the start plan stays the answer if OR-Tools finds none.
             initial = None
 
         remaining_s = max(0.001, time_limit_s - (time.perf_counter() - started))
@@ -585,21 +537,19 @@ class RoutingModel:
                 assignment = routing.SolveFromAssignmentWithParameters(initial, run_params)
             else:
                 assignment = routing.SolveWithParameters(run_params)
-            search_s = time.perf_counter() - started
+            search_s = time.perf_counter() - origin
             status = self._status(routing.status(), assignment, state["stopped"], state["count"])
-            if assignment is None and start_sequences is not None:
+            nothing = assignment is None or (status is SolveStatus.TIME_LIMIT and state["count"] <= 1
+                                             and not any(self._read(assignment, status, None, 0, 0.0).sequences))
+            if nothing and start_sequences is not None:
                 # OR-Tools had too little time left to hand the start plan back (seen at a few
-                # ms): the plan it accepted stands, timed by a forward pass.
-                from solver.decompose import timed_solution
-
-                matrices, allowed, assignment_cost = self.construction_inputs
-                timed = timed_solution(self.problem, matrices, self.vehicles, allowed, self.served,
-                                       assignment_cost, start_sequences, state["first"], started, state["stopped"])
-                return replace(timed, objective_scaled=-1, solutions_found=max(1, state["count"]))
+                # ms), or only its trivial "nothing performed" plan: the start plan it accepted
+                # stands (the rule book times and prices it).
+                status = SolveStatus.CANCELLED if state["stopped"] else SolveStatus.TIME_LIMIT
+                return Solution([list(s) for s in start_sequences], status, -1, state["first"],
+                                max(1, state["count"]), search_s)
             if assignment is None:
-                v = self.vehicles.count
-                return Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v,
-                                [[] for _ in range(v)], status, 0, state["first"], state["count"], search_s)
+                return Solution.empty(self.vehicles.count, status, state["first"], state["count"], search_s)
             return self._read(assignment, status, state["first"], state["count"], search_s)
 
         partner = None
@@ -618,11 +568,6 @@ class RoutingModel:
         for cell in at_solution.__closure__ or ():
             cell.cell_contents = None
         return solution
-
-    def _instance(self) -> construction.Instance:
-        """The flat instance of the construction heuristic and of ``solver.improve``."""
-        matrices, allowed, assignment_cost = self.construction_inputs
-        return construction.prepare(self.problem, matrices, self.vehicles, allowed, self.served, assignment_cost)
 
     def _current_sequences(self) -> list[list[int]]:
         """Order sequences of the solution being reported (inside an at-solution callback)."""
@@ -649,28 +594,13 @@ class RoutingModel:
         return SolveStatus.TIME_LIMIT
 
     def _read(self, assignment, status: SolveStatus, first_s, count: int, search_s: float) -> Solution:
-        routing, manager, time_dim, t0 = self.routing, self.manager, self.time, self.t0_s
-        sequences, starts, route_start, route_end, breaks = [], [], [], [], []
+        routing, manager = self.routing, self.manager
+        sequences = []
         for v in range(self.vehicles.count):
-            seq, st = [], []
+            seq = []
             index = assignment.Value(routing.NextVar(routing.Start(v)))
             while not routing.IsEnd(index):
                 seq.append(int(self.node_order[manager.IndexToNode(index)]))
-                st.append(assignment.Value(time_dim.CumulVar(index)) + t0)
                 index = assignment.Value(routing.NextVar(index))
             sequences.append(seq)
-            starts.append(st)
-            route_start.append(assignment.Value(time_dim.CumulVar(routing.Start(v))) + t0)
-            route_end.append(assignment.Value(time_dim.CumulVar(routing.End(v))) + t0)
-            breaks.append([])
-        intervals = assignment.IntervalVarContainer()
-        for k in range(intervals.Size()):
-            element = intervals.Element(k)
-            name = element.Var().Name()
-            if name.startswith("break:") and element.PerformedValue():
-                v = int(name.split(":")[1])
-                breaks[v].append((element.StartValue() + t0, element.StartValue() + element.DurationValue() + t0))
-        for b in breaks:
-            b.sort()
-        return Solution(sequences, starts, route_start, route_end, breaks, status,
-                        int(assignment.ObjectiveValue()), first_s, count, search_s)
+        return Solution(sequences, status, int(assignment.ObjectiveValue()), first_s, count, search_s)

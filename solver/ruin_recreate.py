@@ -30,52 +30,26 @@ import math
 import numpy as np
 from numba import njit
 
+from solver import rules
+
 INF = np.inf
-BIG = 1e15  # penalty of a mandatory order left out: above any plan's cost
+BIG = rules.BIG
 AVG_REMOVED = 10.0  # c-bar: customers removed per ruin on average
 MAX_STRING = 10.0  # L_max: longest removed string
 BLINK = 0.01  # probability of skipping an insertion position
 INSERT_NEIGHBOURS = 40  # an order is tried in the routes of its nearest orders (then anywhere)
-
-
-@njit(cache=True, nogil=True)
-def _tt(dur, speed, i, j):
-    if j < 0:
-        return 0.0
-    d = float(dur[i, j])
-    if speed == 1.0:
-        return d
-    return math.ceil(d / speed)
-
-
-@njit(cache=True, nogil=True)
-def _dd(dist, i, j):
-    if j < 0:
-        return 0.0
-    return float(dist[i, j])
-
-
-@njit(cache=True, nogil=True)
-def _window_start(wlo, whi, u, t):
-    for k in range(wlo.shape[1]):
-        if t <= whi[u, k]:
-            return max(t, wlo[u, k])
-    return INF
-
-
-@njit(cache=True, nogil=True)
-def _window_latest(wlo, whi, u, t):
-    for k in range(wlo.shape[1] - 1, -1, -1):
-        if t >= wlo[u, k]:
-            return min(t, whi[u, k])
-    return -INF
+RETRY_LEFT_OUT = 10  # orders left out of the plan retried per step (besides the ruined ones)
 
 
 @njit(cache=True, nogil=True)
 def update_route(inst, st, r):
-    """Recomputes route ``r``'s schedule bounds, load, length and exact cost."""
+    """Recomputes route ``r``'s screening bounds (earliest departures ``dep`` without breaks,
+    latest starts ``lat``), load, length, and its price by the rule book: the arcs and
+    assignment costs on the way, and ``rules.route_cost`` for routes whose price depends on
+    their schedule (``rich``: breaks, working time, soft deadlines)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass) = inst
+     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
+     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     s = n + 2 * r
@@ -87,71 +61,67 @@ def update_route(inst, st, r):
     ld = 0.0
     length = 0
     cost = 0.0
-    late_cost = 0.0
-    first_start = -1.0
-    first_leg = 0.0
     while node != e:
         lu = loc[node]
-        tt = _tt(dur, speed[r], prev_loc, lu)
-        cost += a[r] * tt + b[r] * _dd(dist, prev_loc, lu)
-        start = _window_start(wlo, whi, node, t + tt)
-        if first_start < 0.0:
-            first_start = start
-            first_leg = tt
-        cost += pref[node, r]
-        if late[node] > 0.0 and start > sla[node]:
-            late_cost += late[node] * (start - sla[node])
-        t = start + service[node]
+        t = rules.window_start(wlo, whi, node, t + rules.travel_s(dur, xto_s, xfrom_s, speed[r], prev_loc, lu)) + service[node]
+        cost += rules.arc_cost(a[r], b[r], speed[r], dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, prev_loc, lu) + pref[node, r]
         dep[node] = t
         ld += demand[node]
         length += 1
         prev_loc = lu
         node = nxt[node]
-    end_t = t
     if length > 0:
-        tt = _tt(dur, speed[r], prev_loc, vend[r])
-        cost += a[r] * tt + b[r] * _dd(dist, prev_loc, vend[r])
-        end_t = t + tt
-        work = end_t - max(slo[r], first_start - first_leg)
-        if bofs[r + 1] > bofs[r]:
-            # Breaks delay the visits after them: lateness and working time from the exact pass.
-            ok, late_x, end_x, depart_x = exact_pass(inst, st, r, -1, -1, np.empty(length + 2, dtype=np.int64))
-            if ok:
-                late_cost, work = late_x, end_x - depart_x
-        cost += late_cost + span[r] * work
-    dep[e] = end_t
+        cost += rules.arc_cost(a[r], b[r], speed[r], dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, prev_loc, vend[r])
+        dep[e] = t + rules.travel_s(dur, xto_s, xfrom_s, speed[r], prev_loc, vend[r])
+    else:
+        dep[e] = t
     lat[e] = shi[r]
     node = prv[e]
     next_loc = vend[r]
     while node != s:
         lu = loc[node]
-        tt = _tt(dur, speed[r], lu, next_loc)
-        lat[node] = _window_latest(wlo, whi, node, lat[nxt[node]] - tt - service[node])
+        tt = rules.travel_s(dur, xto_s, xfrom_s, speed[r], lu, next_loc)
+        lat[node] = rules.window_latest(wlo, whi, node, lat[nxt[node]] - tt - service[node])
         next_loc = lu
         node = prv[node]
     load[r] = ld
     rlen[r] = length
+    if length > 0 and rich[r]:
+        cost = _rich_cost(inst, st, r, length)
     rcost[r] = cost
 
 
 @njit(cache=True, nogil=True)
-def exact_ok(inst, st, r, ins_u, ins_after, buf):
-    """Exact check of route ``r`` with ``ins_u`` inserted after node ``ins_after`` (-1: none).
-
-    Breaks are placed as late as possible, in the gap before the first visit that would
-    otherwise end after the break's latest start (travel may be split around a break);
-    pending breaks are taken after the route. Mirrors ``solver.construction.route_feasible``.
-    """
-    return exact_pass(inst, st, r, ins_u, ins_after, buf)[0]
+def _rich_cost(inst, st, r, length):
+    """``rules.route_cost`` of route ``r`` (kept out of ``update_route``: allocations there
+    slowed its plain path by half, measured on R1_10_1)."""
+    nodes = np.empty(length, dtype=np.int64)
+    _route_nodes(st, inst[0].shape[0], r, nodes)
+    return rules.route_cost(inst, r, nodes, length, np.empty(length), np.empty(length), np.empty(0))[1]
 
 
 @njit(cache=True, nogil=True)
-def exact_pass(inst, st, r, ins_u, ins_after, buf):
-    """``exact_ok``'s pass: (feasible, SLA lateness cost with breaks in the schedule, end, departure)."""
-    (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass) = inst
+def exact_ok(inst, st, r, ins_u, ins_after, buf):
+    """The rule book's check of route ``r`` with ``ins_u`` inserted after node ``ins_after``."""
+    m = _with_insert(inst, st, r, ins_u, ins_after, buf)
+    return rules.violations(inst, r, buf, m, np.empty(m), np.empty(m), np.empty(0)) == 0
+
+
+@njit(cache=True, nogil=True)
+def _rich_delta(inst, st, r, u, p, buf):
+    """The rule book's price of route ``r`` with ``u`` after node ``p``, minus its price now
+    (inf when the route would break a rule). Apart from ``_best_in_route``: allocations in
+    a function slow its plain path."""
+    m = _with_insert(inst, st, r, u, p, buf)
+    viol, c = rules.route_cost(inst, r, buf, m, np.empty(m), np.empty(m), np.empty(0))
+    return INF if viol else c - st[7][r]
+
+
+@njit(cache=True, nogil=True)
+def _with_insert(inst, st, r, ins_u, ins_after, buf):
+    """Route ``r``'s nodes into ``buf`` with ``ins_u`` after node ``ins_after``; the count."""
     nxt = st[0]
-    n = loc.shape[0]
+    n = inst[0].shape[0]
     s = n + 2 * r
     e = s + 1
     m = 0
@@ -166,73 +136,15 @@ def exact_pass(inst, st, r, ins_u, ins_after, buf):
             buf[m] = ins_u
             m += 1
         node = nxt[node]
-    buf[m] = e
-    m += 1
-    t = slo[r]
-    bi = bofs[r]
-    bend = bofs[r + 1]
-    first_start = -1.0
-    first_leg = 0.0
-    prev_loc = vstart[r]
-    end = t
-    late_cost = 0.0
-    for k in range(m):
-        node = buf[k]
-        is_end = node == e
-        lnode = vend[r] if is_end else loc[node]
-        d = _tt(dur, speed[r], prev_loc, lnode)
-        ready = t + d
-        if is_end:
-            out = ready
-        else:
-            out = _window_start(wlo, whi, node, ready) + service[node]
-        taken = False
-        gap_t = t
-        rest = d
-        while bi < bend and (out > bl[bi] or out == INF):
-            b0 = max(be[bi], gap_t)
-            if b0 > bl[bi]:
-                return False, 0.0, 0.0, 0.0
-            rest = max(0.0, rest - (b0 - gap_t))
-            gap_t = b0 + bd[bi]
-            taken = True
-            bi += 1
-            if is_end:
-                out = gap_t + rest
-            else:
-                out = _window_start(wlo, whi, node, gap_t + rest) + service[node]
-        if taken:
-            ready = gap_t + rest
-        if out == INF:
-            return False, 0.0, 0.0, 0.0
-        if is_end:
-            end = ready
-            break
-        start = _window_start(wlo, whi, node, ready)
-        if late[node] > 0.0 and start > sla[node]:
-            late_cost += late[node] * (start - sla[node])
-        if first_start < 0.0:
-            first_start = start
-            first_leg = d
-        t = start + service[node]
-        prev_loc = lnode
-    if end > shi[r]:
-        return False, 0.0, 0.0, 0.0
-    while bi < bend:
-        if max(be[bi], end) > bl[bi]:
-            return False, 0.0, 0.0, 0.0
-        bi += 1
-    depart = slo[r]
-    if first_start >= 0.0 and bofs[r + 1] == bofs[r]:
-        depart = max(depart, first_start - first_leg)
-    return end - depart <= maxw[r], late_cost, end, depart
+    return m
 
 
 @njit(cache=True, nogil=True)
 def _best_in_route(inst, st, u, r, best, buf):
     """Best insertion of ``u`` into route ``r``: (delta, node to insert after) or (best, -1)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass) = inst
+     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
+     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     found = -1
     if not allowed[u, r] or load[r] + demand[u] > cap[r]:
@@ -243,24 +155,34 @@ def _best_in_route(inst, st, u, r, best, buf):
     lu = loc[u]
     sp = speed[r]
     empty = rlen[r] == 0
+    exact_price = rich[r]
     p = s
     lp = vstart[r]
     while True:
         q = nxt[p]
         lq = vend[r] if q == e else loc[q]
-        tt_pu = _tt(dur, sp, lp, lu)
-        start = _window_start(wlo, whi, u, dep[p] + tt_pu)
+        tt_pu = rules.travel_s(dur, xto_s, xfrom_s, sp, lp, lu)
+        start = rules.window_start(wlo, whi, u, dep[p] + tt_pu)
         if start == INF:
             break  # departures only grow along the route: later positions cannot do better
-        tt_uq = _tt(dur, sp, lu, lq)
+        tt_uq = rules.travel_s(dur, xto_s, xfrom_s, sp, lu, lq)
         if start + service[u] + tt_uq <= lat[q]:
-            delta = a[r] * (tt_pu + tt_uq) + b[r] * (_dd(dist, lp, lu) + _dd(dist, lu, lq)) + pref[u, r]
+            delta = a[r] * (tt_pu + tt_uq) + b[r] * (rules.distance_m(dist, xto_m, xfrom_m, lp, lu) + rules.distance_m(dist, xto_m, xfrom_m, lu, lq)) + pref[u, r]
             if not empty:
-                delta -= a[r] * _tt(dur, sp, lp, lq) + b[r] * _dd(dist, lp, lq)
+                delta -= a[r] * rules.travel_s(dur, xto_s, xfrom_s, sp, lp, lq) + b[r] * rules.distance_m(dist, xto_m, xfrom_m, lp, lq)
             if late[u] > 0.0 and start > sla[u]:
                 delta += late[u] * (start - sla[u])
+            # ``delta`` (the arcs and u's own lateness) screens positions: what the insertion
+            # adds later in the route only raises the price.
             if delta < best and np.random.random() >= BLINK:
-                if not exact[r] or exact_ok(inst, st, r, u, p, buf):
+                if exact_price:
+                    # The price of the whole route with u in it, minus the route's: lateness
+                    # and working time the insertion causes further down the route are in it.
+                    c = _rich_delta(inst, st, r, u, p, buf)
+                    if c < best:
+                        best = c
+                        found = p
+                elif not exact[r] or exact_ok(inst, st, r, u, p, buf):
                     best = delta
                     found = p
         if q == e:
@@ -292,11 +214,13 @@ def _unlink(st, u):
 
 
 @njit(cache=True, nogil=True)
-def insert(inst, st, u, stamp, cstamp, tick, buf):
-    """Inserts ``u`` at its cheapest position (routes of its neighbours first, then all);
-    leaves it out when that costs more than its penalty. Returns the route (-1: left out)."""
+def insert(inst, st, u, stamp, cstamp, tick, buf, anywhere):
+    """Inserts ``u`` at its cheapest position (routes of its neighbours first, then, with
+    ``anywhere``, every route); leaves it out when that costs more than its penalty. Returns the
+    route (-1: left out)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass) = inst
+     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
+     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     nv = vstart.shape[0]
     best = pen[u]
@@ -322,7 +246,7 @@ def insert(inst, st, u, stamp, cstamp, tick, buf):
             if p >= 0:
                 best_r = r
                 best_p = p
-    if best_r < 0:
+    if best_r < 0 and anywhere:
         for r in range(nv):
             if stamp[r] != tick and rlen[r] > 0:
                 stamp[r] = tick
@@ -356,7 +280,8 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
     """String removals around a random seed order: returns (orders removed into ``removed``,
     routes ruined into ``touched``)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass) = inst
+     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
+     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]
@@ -448,12 +373,14 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
     ``best_st`` the best seen (both updated). Returns the number of improvements of the best.
     ``scal`` (st[8]) = [current cost, best cost]."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass) = inst
+     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
+     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]
     nn = n + 2 * nv
     removed = np.empty(n, dtype=np.int64)
+    out_pool = np.empty(n, dtype=np.int64)
     buf = np.empty(n + 2, dtype=np.int64)
     keys = np.empty(n, dtype=np.float64)
     stamp = np.zeros(nv, dtype=np.int64)
@@ -483,11 +410,21 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
         k, n_touched = ruin(inst, st, removed, rstamp, tick, buf, touched)
         for i in range(n_touched):
             dirty[touched[i]] = step
-        # Orders the plan leaves out are retried at every step as well.
+        # Orders the plan leaves out are retried too, a few at a time: retrying all of them at
+        # every step made a step cost O(left out × routes) on over-subscribed days (1000
+        # orders with 350 left out: ~60 steps/s).
+        n_ruined = k
+        n_out = 0
         for u in range(n):
-            if rte[u] < 0 and _not_in(removed, k, u):
-                removed[k] = u
-                k += 1
+            if rte[u] < 0 and _not_in(removed, n_ruined, u):
+                out_pool[n_out] = u
+                n_out += 1
+        retry = min(n_out, RETRY_LEFT_OUT)
+        for i in range(retry):
+            j = i + int(np.random.random() * (n_out - i))
+            out_pool[i], out_pool[j] = out_pool[j], out_pool[i]
+            removed[k] = out_pool[i]
+            k += 1
         if k == 0:
             continue
         # Recreate order (SISR's weights): random 4, demand 4, far 2, close 1; window end 2.
@@ -507,7 +444,10 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
         order = np.argsort(keys[:k])
         for i in range(k):
             tick += 1
-            r = insert(inst, st, removed[order[i]], stamp, cstamp, tick, buf)
+            # Orders taken out by this step's ruin may go anywhere; orders left out of the plan
+            # before it are tried near their neighbours only (trying every route for each made
+            # steps on over-subscribed days cost O(routes)).
+            r = insert(inst, st, removed[order[i]], stamp, cstamp, tick, buf, order[i] < n_ruined)
             if r >= 0:
                 dirty[r] = step
         new = total_cost(inst, st)
@@ -534,7 +474,7 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
 @njit(cache=True, nogil=True)
 def _not_in(removed, k, u):
     """True when ``u`` is not among the first ``k`` removed orders."""
-    for i in range(k):
+    for i in range(k):  # noqa: SIM110  (a plain loop: numba compiles it to a tight scan)
         if removed[i] == u:
             return False
     return True

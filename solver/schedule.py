@@ -1,99 +1,125 @@
-"""Timing a given sequence of orders: a forward pass, as a dispatcher's tool would.
+"""Timing and pricing given sequences of orders by the rule book (``solver.rules``).
 
-Used where no solver assigned the times: plans made by people (``evaluate``), progress
-snapshots during a search, and insertion checks. Each visit starts as soon as the engineer has
-arrived and a window is open; a break is taken as soon as it may start once the engineer is free,
-or earlier than the next visit when waiting for that visit would push it past its latest start.
-The route leaves as late as possible without delaying the first visit.
+Used wherever a plan's times are reported: the plan ``solve`` returns, plans made by people
+(``evaluate``), progress snapshots, re-planning and insertion. Because all of them, and the
+search, call the same compiled rules, a plan the search found feasible is timed the same way
+everywhere, and its evaluation reports the same times, KPIs and objective.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from solver.model import Problem, TimeWindow
+from solver import construction, rules
+from solver.limits import COST_SCALE
+from solver.model import Problem, TravelMatrices
+from solver.vehicles import Vehicles
 
 
 @dataclass(frozen=True)
 class Timing:
+    """One vehicle's route timed by the rule book (epoch seconds)."""
+
+    arrivals_s: list[int]  # ready at each site: driven there, breaks on the way taken
     service_starts_s: list[int]
-    route_start_s: int
-    breaks_s: list[tuple[int, int]]
+    route_start_s: int  # departure
+    route_end_s: int  # arrival at the end location (the last visit's end for an open route)
+    breaks_s: list[tuple[int, int]]  # (start, end) of each break of the shift, in order
     late_windows: list[int]  # positions whose service starts after every window closed
+    broken: int  # rules broken (0: feasible), capacity and who may serve included
+    cost_scaled: float  # the route's price: arcs, assignment costs, lateness, working time
+    travel_cost_scaled: float  # arcs and working time only (the route's own ``cost``)
 
 
-def window_start(windows: Sequence[TimeWindow], t: int) -> tuple[int, bool]:
-    """Earliest start at or after ``t`` inside a window, and whether one exists."""
-    if not windows:
-        return t, True
-    for w in windows:
-        if w.end_s is None or t <= w.end_s:
-            return (t if w.start_s is None else max(t, w.start_s)), True
-    return t, False  # every window has closed: start now, late
+class RuleBook:
+    """The rule book's instance over a whole problem: every order, every vehicle.
 
-
-def time_route(problem: Problem, durations_s: np.ndarray, start_loc: int, shift_start_s: int,
-               shift_index_breaks, seq: Sequence[int], fixed_first_start_s: int | None = None) -> Timing:
-    """Times ``seq`` (order indices) for a vehicle starting at ``start_loc`` at its shift start.
-
-    ``durations_s`` are travel times already scaled to the engineer's speed. With
-    ``fixed_first_start_s`` the first visit (an order in progress) starts exactly then.
+    ``allowed`` (orders × vehicles) and ``assignment_cost`` (orders × engineers, cost units)
+    are the search's; without them every vehicle may serve every order at no extra cost.
+    ``extra``: travel between every location and one more site (``rules.pack``).
     """
-    breaks = sorted(shift_index_breaks, key=lambda b: b.earliest_start_s)
-    pending = list(breaks)
-    taken: list[tuple[int, int]] = []
-    starts: list[int] = []
-    late: list[int] = []
-    t = shift_start_s
-    loc = start_loc
-    first_leg = 0
-    for k, i in enumerate(seq):
-        order = problem.orders[i]
-        leg = int(durations_s[loc, i])
-        if k == 0:
-            first_leg = leg
-        if k == 0 and fixed_first_start_s is not None:
-            start = fixed_first_start_s
-        else:
-            start, ok = window_start(order.time_windows, t + leg)
-            # Take a break first if it is due, or if waiting for this visit would miss it.
-            while pending and (t >= pending[0].earliest_start_s or start + order.service_duration_s > pending[0].latest_start_s):
-                b = pending.pop(0)
-                b_start = max(t, b.earliest_start_s)
-                taken.append((b_start, b_start + b.duration_s))
-                t = b_start + b.duration_s
-                start, ok = window_start(order.time_windows, t + leg)
-            if not ok:
-                late.append(k)
-        starts.append(start)
-        t = start + order.service_duration_s
-        loc = i
-    for b in pending:  # after the last visit: taken when due, on the way home or after work
-        b_start = max(t, b.earliest_start_s)
-        taken.append((b_start, b_start + b.duration_s))
-        t = b_start + b.duration_s
-    route_start = shift_start_s
-    if seq and fixed_first_start_s is None:
-        # Leave just in time for the first visit (breaks before it stay where they are).
-        before = [s for s, _ in taken if s < starts[0]]
-        latest_departure = starts[0] - first_leg
-        route_start = max(shift_start_s, latest_departure if not before else shift_start_s)
-    return Timing(starts, route_start, taken, late)
+
+    def __init__(self, problem: Problem, matrices: TravelMatrices, vehicles: Vehicles,
+                 allowed: np.ndarray | None = None, assignment_cost: np.ndarray | None = None,
+                 extra_orders: int = 0) -> None:
+        n = len(problem.orders)
+        if allowed is None:
+            allowed = np.ones((n, vehicles.count), dtype=bool)
+        self.problem, self.vehicles = problem, vehicles
+        self.inst = construction.prepare(problem, matrices, vehicles, allowed, np.arange(n), assignment_cost)
+        self.packed = rules.pack(self.inst)
+        self.nbreaks = [len(b) for b in self.inst.breaks]
+        self.break_duration = [[d for _, _, d in b] for b in self.inst.breaks]
+
+    def time(self, v: int, seq: Sequence[int]) -> Timing:
+        """Times vehicle ``v`` visiting ``seq`` (order indices)."""
+        nodes = np.asarray(seq, dtype=np.int64)
+        m = nodes.size
+        arrivals, starts, bstart = np.empty(m), np.empty(m), np.empty(self.nbreaks[v])
+        broken = rules.violations(self.packed, v, nodes, m, arrivals, starts, bstart)
+        _, late_cost, depart, end = rules.schedule(self.packed, v, nodes, m, arrivals, starts, bstart)
+        _, cost = rules.route_cost(self.packed, v, nodes, m, arrivals, starts, bstart)
+        arcs, _, _ = rules.travel_cost(self.packed, v, nodes, m)
+        span = float(self.packed[19][v])
+        inst = self.inst
+        late = [k for k in range(m)
+                if not np.any((inst.win_lo[nodes[k]] <= starts[k]) & (starts[k] <= inst.win_hi[nodes[k]]))]
+        breaks = [] if m == 0 else [(int(b), int(b) + int(d)) for b, d in zip(bstart, self.break_duration[v])]
+        return Timing(
+            arrivals_s=[int(x) for x in arrivals], service_starts_s=[int(x) for x in starts],
+            route_start_s=int(depart), route_end_s=int(end), breaks_s=breaks, late_windows=late, broken=int(broken),
+            cost_scaled=float(cost), travel_cost_scaled=float(arcs + span * (end - depart)) if m else 0.0,
+        )
+
+    def times(self, sequences: Sequence[Sequence[int]]) -> list[Timing]:
+        return [self.time(v, seq) for v, seq in enumerate(sequences)]
+
+    def objective(self, sequences: Sequence[Sequence[int]], orders: Iterable[int]) -> float:
+        """Scaled price of a plan of ``orders``: its routes, the penalties of those it leaves
+        out (mandatory ones: ``rules.BIG``), and ``rules.BIG`` per route breaking a rule."""
+        total = 0.0
+        for v, seq in enumerate(sequences):
+            nodes = np.asarray(seq, dtype=np.int64)
+            m = nodes.size
+            scratch = np.empty(m), np.empty(m), np.empty(0)
+            if rules.violations(self.packed, v, nodes, m, *scratch):
+                total += rules.BIG
+            total += rules.route_cost(self.packed, v, nodes, m, *scratch)[1]
+        routed = {i for seq in sequences for i in seq}
+        pen = self.packed[7]
+        return total + float(sum(pen[i] for i in orders if int(i) not in routed))
+
+    def repair(self, v: int, seq: Sequence[int]) -> list[int]:
+        """``seq`` without the fewest visits whose removal makes the route keep every rule
+        (the visit whose removal breaks the fewest rules, then costs least, first). A plan
+        from OR-Tools' schedule could in rare cases rely on a placement the rules do not
+        make (a break before the departure when the working time is tight); the plan
+        returned must keep the rules it is evaluated by."""
+        seq = list(seq)
+        m = len(seq)
+        scratch = np.empty(m), np.empty(m), np.empty(self.nbreaks[v])
+        while seq and rules.violations(self.packed, v, np.asarray(seq, dtype=np.int64), len(seq), *scratch):
+            best: tuple[tuple[int, float], int] | None = None
+            for k in range(len(seq)):
+                rest = np.asarray(seq[:k] + seq[k + 1:], dtype=np.int64)
+                broken = rules.violations(self.packed, v, rest, rest.size, *scratch)
+                _, cost = rules.route_cost(self.packed, v, rest, rest.size, *scratch)
+                key = (broken, cost)
+                if best is None or key < best[0]:
+                    best = (key, k)
+            assert best is not None  # seq is not empty
+            seq.pop(best[1])
+        return seq
 
 
-def time_routes(problem: Problem, matrices, vehicles, sequences: Sequence[Sequence[int]]) -> list[Timing]:
-    """``time_route`` for every vehicle's sequence, each at its engineer's speed."""
-    from solver.vehicles import scaled_durations
+def to_cost_units(scaled: float) -> float:
+    return scaled / COST_SCALE
 
-    durations: dict[float, np.ndarray] = {}
-    out = []
-    for v, seq in enumerate(sequences):
-        factor = float(vehicles.speed_factor[v])
-        if factor not in durations:
-            durations[factor] = scaled_durations(matrices.duration_s, factor)
-        shift = problem.engineers[vehicles.engineer[v]].shifts[vehicles.shift[v]]
-        out.append(time_route(problem, durations[factor], int(vehicles.start_loc[v]), shift.start_s, shift.breaks, seq))
-    return out
+
+def time_routes(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles,
+                sequences: Sequence[Sequence[int]]) -> list[Timing]:
+    """Every vehicle's sequence timed by the rule book."""
+    return RuleBook(problem, matrices, vehicles).times(sequences)

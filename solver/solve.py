@@ -10,10 +10,10 @@ from dataclasses import replace
 import numpy as np
 import ortools
 
-from solver import decompose, feasibility, replan
+from solver import feasibility, replan, search
 from solver.assignment import assignment_costs
 from solver.kpis import compute_kpis
-from solver.limits import COST_SCALE, Limits
+from solver.limits import Limits
 from solver.locations import Locations
 from solver.model import (
     Plan,
@@ -24,10 +24,10 @@ from solver.model import (
     Unassigned,
     UnassignedReason,
 )
-from solver.objective import breakdown, penalties
+from solver.objective import breakdown
 from solver.routes import build_routes
-from solver.routing_model import RoutingModel, Solution
-from solver.schedule import time_routes
+from solver.routing_model import Solution
+from solver.schedule import RuleBook
 from solver.validation import validate_or_raise
 from solver.vehicles import Vehicles
 
@@ -68,7 +68,7 @@ def solve(
     A problem with re-planning state must have gone through ``solver.replan.prepare`` before
     its matrices were computed.
     ``on_progress`` receives a plan snapshot for the first solution and then at most every
-    ``progress_interval_s`` (timed by ``solver.schedule``, since the search has not fixed times).
+    ``progress_interval_s``, timed and priced by the rule book.
     """
     started = time.perf_counter()
     validate_or_raise(problem, limits)
@@ -81,46 +81,27 @@ def solve(
     replan_ctx = replan.context(problem, matrices, vehicles, feas.allowed)
     costs = assignment_costs(problem, inside_territory, replan_ctx.previous_engineer if replan_ctx else None)
 
-    if served.size and replan_ctx is None and served.size >= decompose.MIN_ORDERS:
-        # Large problems: construction + groups of neighbouring routes (solver.decompose).
-        on_sequences = _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started)
-        solution = decompose.search(
-            problem, matrices, vehicles, feas.allowed, served, costs.total(),
-            max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
-            should_stop=should_stop, on_solution=on_solution, on_sequences=on_sequences,
-        )
-    elif served.size:
-        model = RoutingModel(problem, matrices, vehicles, feas.allowed, served, costs.total(), replan_ctx)
-        # The time limit counts from the call: building the model used some of it.
-        remaining_s = problem.options.time_limit_s - (time.perf_counter() - started)
-        on_sequences = _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started)
-        solution = model.search(
-            time_limit_s=max(0.01, remaining_s), should_stop=should_stop, on_solution=on_solution,
-            on_sequences=on_sequences, sequences_interval_s=progress_interval_s,
-        )
-        if solution.status is SolveStatus.TIME_LIMIT and not any(solution.sequences) and solution.solutions_found <= 1:
-            # OR-Tools hands back its trivial "nothing performed" assignment when the time runs
-            # out while it builds a first plan: that is no plan, and its orders were never tried.
-            solution = replace(solution, status=SolveStatus.NO_SOLUTION)
-    else:
-        v = vehicles.count
-        solution = Solution([[] for _ in range(v)], [[] for _ in range(v)], [0] * v, [0] * v,
-                            [[] for _ in range(v)], SolveStatus.LOCAL_OPTIMUM, 0, None, 0, 0.0)
-
-    routes = build_routes(
-        problem, matrices, vehicles, solution.sequences, solution.service_starts_s,
-        solution.route_start_s, solution.breaks_s,
+    # The plan, its snapshots and its evaluation are timed and priced by the rule book.
+    book = RuleBook(problem, matrices, vehicles, feas.allowed)
+    on_sequences = _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started, book)
+    solution = search.search(
+        problem, matrices, vehicles, feas.allowed, served, costs.total(), replan_ctx,
+        # The time limit counts from the call: validation and feasibility used some of it.
+        max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
+        should_stop=should_stop, on_solution=on_solution, on_sequences=on_sequences, interval_s=progress_interval_s,
     )
+
+    # OR-Tools' own schedule (its cumul values) is not reported.
+    sequences = [book.repair(v, seq) for v, seq in enumerate(solution.sequences)]
+    timings = book.times(sequences)
+    solution = replace(solution, sequences=sequences)
+    routes = build_routes(problem, matrices, vehicles, sequences, timings)
     unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
     terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
     kpis = compute_kpis(problem, routes, unassigned)
     stats = SolveStats(
         status=solution.status,
-        # The search saw only the orders some engineer could serve; the others' penalties are
-        # part of the plan's cost all the same. A negative objective: no search priced the plan
-        # (a start plan kept as it was), so its own cost stands.
-        objective=(terms.total if solution.objective_scaled < 0
-                   else solution.objective_scaled / COST_SCALE + penalties(problem, feas.reasons)),
+        objective=terms.total,
         breakdown=terms,
         first_solution_s=solution.first_solution_s,
         total_s=time.perf_counter() - started,
@@ -132,19 +113,20 @@ def solve(
     return Plan(problem.label, routes, unassigned, kpis, stats)
 
 
-def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started):
+def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started, book):
     """The searches' ``on_sequences`` for ``on_progress``: snapshots whose objective improves.
 
-    The compiled improvement and OR-Tools price plans in their own units (floats, integers per
-    arc) and the snapshot prices them a third way: a plan one search saw as better may cost
-    the same or an ulp more here. Callers are promised improving plans, so those are dropped.
+    Snapshots are priced by the rule book; OR-Tools ranks plans by its own schedule and rounded
+    arc costs, so a plan it saw as better may cost the same or a little more here. Callers are
+    promised improving plans, so those are dropped.
     """
     if on_progress is None:
         return None
     last = [math.inf]
 
     def on_sequences(sequences: list[list[int]], objective_scaled: int, elapsed_s: float) -> None:
-        plan = _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started)
+        plan = _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s,
+                         started, book)
         if plan.stats.objective < last[0] - 1e-9 * max(1.0, abs(last[0])) or math.isinf(last[0]):
             last[0] = plan.stats.objective
             on_progress(plan)
@@ -152,21 +134,16 @@ def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx,
     return on_sequences
 
 
-def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started) -> Plan:
-    """A plan for the search's current sequences, timed by a forward pass."""
-    timings = time_routes(problem, matrices, vehicles, sequences)
-    starts = [t.service_starts_s for t in timings]
-    route_starts = [t.route_start_s for t in timings]
-    breaks = [t.breaks_s for t in timings]
-    routes = build_routes(problem, matrices, vehicles, sequences, starts, route_starts, breaks)
-    solution = Solution(sequences, starts, route_starts, [0] * len(sequences), breaks, SolveStatus.TIME_LIMIT,
-                        objective_scaled, elapsed_s, 0, elapsed_s)
+def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, objective_scaled, elapsed_s, started,
+              book: RuleBook) -> Plan:
+    """A plan for the search's current sequences, timed and priced by the rule book."""
+    timings = book.times(sequences)
+    routes = build_routes(problem, matrices, vehicles, sequences, timings)
+    solution = Solution(sequences, SolveStatus.TIME_LIMIT, objective_scaled, elapsed_s, 0, elapsed_s)
     unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
     terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
-    # A negative objective means the caller had none in the model's units: use the plan's own.
-    objective = terms.total if objective_scaled < 0 else objective_scaled / COST_SCALE + penalties(problem, feas.reasons)
     stats = SolveStats(
-        status=SolveStatus.TIME_LIMIT, objective=objective,
+        status=SolveStatus.TIME_LIMIT, objective=terms.total,
         breakdown=terms, first_solution_s=None, total_s=time.perf_counter() - started,
         solver_version=SOLVER_VERSION, random_seed=problem.options.random_seed, solutions_found=0,
         time_limit_s=problem.options.time_limit_s,

@@ -154,9 +154,8 @@ def _check_order(c: _Collector, p: str, order: Order, engineer_ids: set[str], li
         if window.start_s is not None and window.end_s is not None and window.end_s < window.start_s:
             c.add(f"{wp}.end_time", "must not be before start_time")
             continue
-        if k > 0:
-            if previous_end is None or window.start_s is None or window.start_s <= previous_end:
-                c.add(f"{wp}.start_time", f"must be after the end of time_windows[{k - 1}] (windows sorted, not overlapping)")
+        if k > 0 and (previous_end is None or window.start_s is None or window.start_s <= previous_end):
+            c.add(f"{wp}.start_time", f"must be after the end of time_windows[{k - 1}] (windows sorted, not overlapping)")
         previous_end = window.end_s
     _check_time(c, f"{p}.sla_deadline", order.sla_deadline_s)
     _check_time(c, f"{p}.create_time", order.create_time_s)

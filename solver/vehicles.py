@@ -38,14 +38,7 @@ class Vehicles:
                 rows.append((e, k, start, home, shift.start_s, shift.end_s, max_work, engineer.speed_factor))
         cols = list(zip(*rows)) if rows else [()] * 8
         ints = [np.asarray(col, dtype=np.int64) for col in cols[:7]]
-        return cls(*ints, speed_factor=np.asarray(cols[7], dtype=np.float64))
+        return cls(ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], ints[6],
+                   speed_factor=np.asarray(cols[7], dtype=np.float64))
 
 
-def scaled_durations(duration_s: np.ndarray, speed_factor: float) -> np.ndarray:
-    """Travel times for an engineer driving ``speed_factor`` times the model's speed.
-
-    Rounded up so that a plan feasible in whole seconds is feasible in real time too.
-    """
-    if speed_factor == 1.0:
-        return duration_s
-    return np.ceil(duration_s / speed_factor).astype(np.int64)

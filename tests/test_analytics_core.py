@@ -178,7 +178,7 @@ def test_parquet_and_csv_round_trip(tmp_path):
 def test_unusable_file_is_one_clear_error(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text("order_id,latitude\nA,41\n")
-    with pytest.raises(records.HistoryFileError, match="missing required column.*longitude"):
+    with pytest.raises(records.HistoryFileError, match=r"missing required column.*longitude"):
         records.load(path)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dataclasses import replace
+
 import numpy as np
 
 from benchmarks.evaluate import evaluate
@@ -11,10 +13,10 @@ from benchmarks.instances import read_instance
 from benchmarks.synthetic import make_problem
 from benchmarks.vrptw_problem import to_matrices, to_problem
 from geo import GreatCircleProvider
-from solver import construction, decompose, feasibility
+from solver import construction, decompose, feasibility, rules, search
 from solver.locations import Locations
 from solver.model import TravelMatrices
-from solver.routing_model import RoutingModel
+from solver.routing_model import RoutingModel, SearchConfig
 from solver.vehicles import Vehicles
 
 DATA = Path(__file__).resolve().parent / "data" / "vrptw"
@@ -59,7 +61,7 @@ def test_or_tools_accepts_the_constructed_plan_with_breaks_and_skills() -> None:
     for v, seq in enumerate(sequences):
         assert all(allowed[i, v] for i in seq), "skills / allowed vehicles"
         local = [int(np.flatnonzero(served == i)[0]) for i in seq]
-        assert construction.route_feasible(inst, v, local)
+        assert construction.route_feasible(rules.pack(inst), v, local)
     model = RoutingModel(problem, matrices, vehicles, allowed, served)
     model.routing.CloseModel()
     node_of = {int(i): node for node, i in enumerate(served)}
@@ -72,19 +74,18 @@ def test_route_check_rejects_a_visit_outside_its_window() -> None:
     ci = construction.prepare(problem, matrices, vehicles, allowed, served)
     late_first = int(np.argmax(ci.win_lo[:, 0]))
     early_last = int(np.argmin(ci.win_hi[:, 0]))
-    assert not construction.route_feasible(ci, 0, [late_first, early_last])
+    assert not construction.route_feasible(rules.pack(ci), 0, [late_first, early_last])
 
 
 def test_decomposition_keeps_every_order_accounted_for() -> None:
     problem, matrices, vehicles, allowed, served = _synthetic(120)
-    solution = decompose.search(problem, matrices, vehicles, allowed, served, None, time_limit_s=1.0,
-                                workers=1, group_orders=30)
+    solution = search.search(problem, matrices, vehicles, allowed, served, None, None, 1.0,
+                             config=replace(SearchConfig.default(), portfolio=None))
     seen = [i for seq in solution.sequences for i in seq]
     assert len(seen) == len(set(seen)), "no order twice"
     assert set(seen) <= set(int(i) for i in served)
     for v, seq in enumerate(solution.sequences):
         assert all(allowed[i, v] for i in seq)
-        assert len(solution.service_starts_s[v]) == len(seq)
 
 
 def test_groups_partition_the_vehicles() -> None:

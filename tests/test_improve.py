@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.evaluate import evaluate
-from solver import construction, improve
+from solver import construction, improve, rules
 from solver import ruin_recreate as kernel
 from solver.model import SolveStatus
-from solver.routing_model import RoutingModel, SearchConfig, span_costs
+from solver.routing_model import RoutingModel, SearchConfig
+from solver.schedule import RuleBook
 from tests.test_construction import C101, _synthetic, _vrptw
 
 R101 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "solomon" / "R101.txt"
@@ -23,51 +24,6 @@ R101 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "solomon" /
 def _local(inst: construction.Instance, sequences: list[list[int]]) -> list[list[int]]:
     local = {int(i): u for u, i in enumerate(inst.served)}
     return [[local[int(i)] for i in seq] for seq in sequences]
-
-
-def _reference_route_cost(inst: construction.Instance, v: int, seq: list[int], span_per_s: float) -> float:
-    """The kernel's route cost, recomputed the plain way: arcs, assignment costs, SLA lateness on
-    the schedule with breaks taken as in ``construction.route_feasible`` (as late as possible),
-    working time from the departure (without breaks: the latest that keeps the first start)."""
-    if not seq:
-        return 0.0
-    f = float(inst.speed[v])
-
-    def tt(p: int, q: int) -> float:
-        return 0.0 if q < 0 else (float(inst.duration[p, q]) if f == 1.0 else math.ceil(inst.duration[p, q] / f))
-
-    def dd(p: int, q: int) -> float:
-        return 0.0 if q < 0 else float(inst.distance[p, q])
-
-    locs = [int(inst.start_loc[v])] + [int(inst.served[u]) for u in seq] + [int(inst.end_loc[v])]
-    cost = sum(inst.a_time[v] * tt(p, q) + inst.b_dist[v] * dd(p, q) for p, q in zip(locs, locs[1:]))
-    cost += sum(inst.pref_cost[u, v] for u in seq)
-    pending = list(inst.breaks[v])
-    t, first = float(inst.shift_lo[v]), None
-    for k, u in enumerate(seq + [-1]):
-        d = tt(locs[k], locs[k + 1])
-
-        def finish(ready: float) -> float:
-            return ready if u < 0 else construction._window_start(inst, u, ready) + inst.service[u]
-
-        ready, gap_t, rest = t + d, t, d
-        while pending and finish(gap_t + rest) > pending[0][1]:
-            e, _, dur = pending.pop(0)
-            b = max(e, gap_t)
-            rest, gap_t = max(0.0, rest - (b - gap_t)), b + dur
-            ready = gap_t + rest
-        if u < 0:
-            end = ready
-            break
-        start = construction._window_start(inst, u, ready)
-        first = first or (start, d)
-        if inst.late_coef[u] > 0 and start > inst.sla[u]:
-            cost += inst.late_coef[u] * (start - inst.sla[u])
-        t = start + inst.service[u]
-    if span_per_s > 0:
-        depart = float(inst.shift_lo[v]) if inst.breaks[v] else max(float(inst.shift_lo[v]), first[0] - first[1])
-        cost += span_per_s * (end - depart)
-    return cost
 
 
 def test_exact_check_agrees_with_the_construction_route_check() -> None:
@@ -85,7 +41,7 @@ def test_exact_check_agrees_with_the_construction_route_check() -> None:
             continue
         seq = [int(u) for u in rng.choice(can, size=min(can.size, int(rng.integers(2, 6))), replace=False)]
         seq.sort(key=lambda u: inst.win_lo[u, 0] + rng.uniform(-3600, 3600))
-        expected = construction.route_feasible(inst, v, seq)
+        expected = construction.route_feasible(packed, v, seq)
         # The whole route as it stands, and the same route with its last order inserted.
         sequences = [[] for _ in range(inst.v)]
         sequences[v] = seq
@@ -104,14 +60,17 @@ def test_kernel_costs_match_a_plain_recomputation() -> None:
     # Working time costs too, so that every term of the route cost is exercised.
     problem = replace(problem, engineers=tuple(replace(e, cost_per_hour=7.0) for e in problem.engineers))
     inst = construction.prepare(problem, matrices, vehicles, allowed, served)
-    span = span_costs(problem, vehicles)
-    assert inst.late_coef.any() and span.any()
-    packed = improve.pack(inst, span)
+    assert inst.late_coef.any() and inst.span.any()
+    packed = improve.pack(inst)
     local = _local(inst, construction.construct(inst))
     st = improve._state(inst, packed, local)
     assert sum(map(len, local)) > 20
+    book = RuleBook(problem, matrices, vehicles, allowed)
     for v in range(inst.v):
-        assert math.isclose(st[7][v], _reference_route_cost(inst, v, local[v], float(span[v])), rel_tol=1e-9), v
+        # The kernel's linked routes priced through the rule book, against the rule book's
+        # instance of the whole problem (built separately, over every order).
+        expected = book.time(v, [int(inst.served[u]) for u in local[v]]).cost_scaled
+        assert math.isclose(st[7][v], expected, rel_tol=1e-9), v
     left_out = [u for u in range(inst.n) if all(u not in s for s in local)]
     expected = sum(st[7]) + sum(inst.penalty[u] if np.isfinite(inst.penalty[u]) else kernel.BIG for u in left_out)
     assert math.isclose(kernel.total_cost(packed, st), expected, rel_tol=1e-12)
@@ -122,6 +81,7 @@ def test_improved_plan_keeps_every_rule_and_never_costs_more() -> None:
     inst = construction.prepare(problem, matrices, vehicles, allowed, served)
     start = construction.construct(inst)
     result = improve.improve(inst, start, budget_s=0.3, seed=1)
+    packed = rules.pack(inst)
     assert result.steps > 0
     assert result.cost <= result.start_cost
     seen = [i for seq in result.sequences for i in seq]
@@ -129,7 +89,7 @@ def test_improved_plan_keeps_every_rule_and_never_costs_more() -> None:
     mandatory = {int(inst.served[u]) for u in range(inst.n) if not np.isfinite(inst.penalty[u])}
     assert mandatory & {i for s in start for i in s} <= set(seen), "no mandatory order dropped"
     for v, seq in enumerate(_local(inst, result.sequences)):
-        assert construction.route_feasible(inst, v, seq), (v, seq)
+        assert construction.route_feasible(packed, v, seq), (v, seq)
         assert sum(inst.demand[u] for u in seq) <= inst.capacity[v]
 
 
@@ -174,12 +134,10 @@ def test_vehicles_at_one_depot_share_a_class_unless_their_rules_differ() -> None
 def test_search_keeps_the_start_plan_when_or_tools_has_no_time_left() -> None:
     problem, matrices, vehicles, allowed, served = _synthetic(60)
     problem = replace(problem, options=replace(problem.options, time_limit_s=0.3))
+    inst = construction.prepare(problem, matrices, vehicles, allowed, served)
+    start = improve.improve(inst, construction.construct(inst), budget_s=0.2, seed=0).sequences
     model = RoutingModel(problem, matrices, vehicles, allowed, served)
-    # The kernel takes all the time: OR-Tools gets about a millisecond and returns nothing.
-    solution = model.search(0.3, config=replace(SearchConfig.default(), improve_share=1.0, improve_share_rich=1.0, portfolio=None))
-    assert model.improve_result is not None
+    # OR-Tools gets a millisecond: too little to hand back even the start plan it accepted.
+    solution = model.search(0.001, starts=[start], config=replace(SearchConfig.default(), portfolio=None))
     assert solution.status is SolveStatus.TIME_LIMIT
-    served_by_kernel = {i for s in model.improve_result.sequences for i in s}
-    assert served_by_kernel and {i for s in solution.sequences for i in s} >= served_by_kernel
-    for v, seq in enumerate(solution.sequences):
-        assert len(solution.service_starts_s[v]) == len(seq)
+    assert solution.sequences == start

@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 
 from dispatch_service.analytics import areas, faults, standby, targets
+
+# The result's fields are named like these modules; their types are imported by name.
+from dispatch_service.analytics.areas import CellStat
+from dispatch_service.analytics.faults import FaultStat, ModelStat
 from dispatch_service.analytics.records import DAY_S, TIME_COLUMNS, CheckedHistory, RecordError
+from dispatch_service.analytics.standby import StandbyPosition
+from dispatch_service.analytics.targets import KpiRow, Targets
 
 # Finer cells (edge under 66 m) say nothing more about where to keep engineers, and a city then
 # has hundreds of thousands of them: Gi*, the response and the map grow with the cell count.
@@ -28,7 +34,7 @@ class AnalysisOptions:
     standby_count: int = 5  # positions to suggest; 0: none
     shift_hours: float = 8.0  # for stock per shift
     as_of_s: float | None = None  # Unix s; default: the latest time in the history
-    targets: targets.Targets = field(default_factory=targets.Targets)
+    targets: Targets = field(default_factory=Targets)
 
     def violations(self) -> list[tuple[str, str]]:
         """(field, rule) for every option out of range."""
@@ -69,11 +75,11 @@ class Analysis:
     summary: Summary
     errors: tuple[RecordError, ...]
     error_counts: tuple[tuple[str, str, int], ...]  # (field, rule, records), most frequent first
-    faults: tuple[faults.FaultStat, ...]
-    models: tuple[faults.ModelStat, ...]
-    cells: tuple[areas.CellStat, ...]
-    kpis: tuple[targets.KpiRow, ...]
-    standby: tuple[standby.StandbyPosition, ...]
+    faults: tuple[FaultStat, ...]
+    models: tuple[ModelStat, ...]
+    cells: tuple[CellStat, ...]
+    kpis: tuple[KpiRow, ...]
+    standby: tuple[StandbyPosition, ...]
     options: AnalysisOptions
 
 
@@ -102,6 +108,7 @@ def analyze(history: CheckedHistory, options: AnalysisOptions = AnalysisOptions(
     )
     if len(r) == 0:
         return Analysis(summary, history.errors, error_counts, (), (), (), (), (), options)
+    assert as_of is not None  # records have creation times, so there is a latest time
 
     # Low-cardinality text as categories: each is grouped several times below.
     frame = r.assign(
@@ -124,7 +131,7 @@ def analyze(history: CheckedHistory, options: AnalysisOptions = AnalysisOptions(
         fail, cells, days, options.hotspot_variable, options.hotspot_alpha
     )
     kpi_list = targets.kpi_rows(frame, as_of, options.targets)
-    positions: list[standby.StandbyPosition] = []
+    positions: list[StandbyPosition] = []
     if options.standby_count and cell_list:
         by_cell = pd.DataFrame({"cell": cells, "code": fail["fault_code"].array}).groupby(["cell", "code"], observed=True).size()
         fault_counts: dict[str, dict[str, int]] = {}

@@ -14,7 +14,7 @@ Everything is vectorised: a million records take a few seconds.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -57,11 +57,9 @@ class GeneratorConfig:
     teams: tuple[str, ...] = ("north", "east", "south", "west")
     follow_up_share: float = 0.12  # of completed orders that get a follow-up visit
     sla_hours: tuple[float, ...] = (4.0, 8.0, 24.0)
-    fault_codes: tuple[str, ...] = field(
-        default_factory=lambda: tuple(
-            "E-COMP E-FAN E-PWR E-SENS E-LEAK E-CTRL E-DOOR E-HEAT E-PUMP E-VALVE "
-            "E-DISP E-NET E-NOISE E-FILT E-BATT E-LOCK E-CAL E-FW E-MOTOR E-OTHER".split()
-        )
+    fault_codes: tuple[str, ...] = (
+        "E-COMP", "E-FAN", "E-PWR", "E-SENS", "E-LEAK", "E-CTRL", "E-DOOR", "E-HEAT", "E-PUMP", "E-VALVE",
+        "E-DISP", "E-NET", "E-NOISE", "E-FILT", "E-BATT", "E-LOCK", "E-CAL", "E-FW", "E-MOTOR", "E-OTHER",
     )
 
 

@@ -1,0 +1,530 @@
+"""The rule book: how a route is timed and priced, defined once for every stage.
+
+Every stage that times or prices a route calls these functions: the compiled search
+(``solver.ruin_recreate``), the construction (``solver.construction``), the plan returned by
+``solve`` and the plans a person made (``solver.schedule``, ``solver.routes``,
+``solver.evaluate``), re-planning, progress snapshots and insertion (``solver.insertion``). The
+OR-Tools model (``solver.routing_model``) keeps its own dimensions, but its coefficients come
+from here, and the plan it finds is timed and priced here before it is returned.
+
+The rules
+---------
+- **Travel** from location ``i`` to ``j`` for vehicle ``r`` takes ``ceil(d / speed)`` seconds
+  (``travel_s``; the engineer's speed factor, rounded up so that a plan feasible in whole
+  seconds is feasible in real time).
+- **Windows**: service starts in the first window still open on arrival, as early as it may
+  (``window_start``); windows are clipped to a hard SLA deadline. Arriving early means waiting.
+- **Breaks** are placed so that the route ends as early as possible (fewest broken rules first,
+  then earliest end, then least lateness): a break is taken in a gap between two stops (while
+  driving, splitting the drive, or while waiting), never during service, in the order of its
+  earliest start; breaks still pending after the last stop may be taken on the way to the end
+  location or after the route (then they do not lengthen it). An exact dynamic programme over
+  (stop, breaks taken): with few breaks per shift it costs O(stops × breaks²). Earliest times
+  dominate (any continuation feasible from a later time is feasible from an earlier one), so a
+  route that has any feasible break placement is found feasible.
+- **Working time** runs from the departure to the arrival at the end location (the last visit
+  for an open route). The engineer leaves as late as the first visit allows (breaks due before
+  it are taken before leaving when they fit, and then do not count).
+- **Lateness**: a soft SLA costs ``lateness_cost_per_hour × priority factor`` per hour after
+  the deadline; a hard SLA is a window end.
+- **Cost** of a route (scaled integer units, ``COST_SCALE`` per cost unit): per arc the driven
+  seconds × cost per driven second + metres × cost per metre, the assignment cost of each visit
+  (non-preferred engineer, soft territory, re-assignment), the lateness cost, and working
+  seconds × cost per working second. An order left out costs its penalty.
+
+Instance layout: the tuple made by ``solver.improve.pack`` (or ``rulebook``), indexed by
+*local* order ids; ``loc[u]`` is the order's location in the travel matrices. One extra
+location (index ``dur.shape[0]``) can be described by four vectors (``xto_s``/``xfrom_s``/
+``xto_m``/``xfrom_m``): the site of an order not yet in the matrices (insertion, booking).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from solver.limits import COST_SCALE, DEFAULT_UNASSIGNED_PENALTY
+from solver.model import PRIORITY_FACTOR, Engineer, ObjectiveWeights, Order, SlaMode
+
+INF = np.inf
+
+# Fields of the instance tuple, by position (numba unpacks tuples; names here for Python).
+FIELDS = ("loc", "service", "wlo", "whi", "demand", "sla", "late", "pen", "allowed", "pref", "vstart", "vend",
+          "slo", "shi", "maxw", "speed", "a", "b", "cap", "span", "exact", "bofs", "be", "bl", "bd", "dur", "dist",
+          "neigh", "vclass", "xto_s", "xfrom_s", "xto_m", "xfrom_m", "rich")
+
+
+# --------------------------------------------------------------------------------------------
+# Coefficients, in cost units and in the search's scaled units
+
+
+def lateness_cost_per_hour(order: Order) -> float:
+    """Cost units per hour after a soft SLA deadline, before the ``lateness`` weight."""
+    return order.lateness_cost_per_hour * PRIORITY_FACTOR[order.priority]
+
+
+def unassigned_penalty(order: Order) -> float:
+    """Cost units for leaving ``order`` unassigned, before the ``unassigned`` weight."""
+    base = DEFAULT_UNASSIGNED_PENALTY if order.unassigned_penalty is None else order.unassigned_penalty
+    return base * PRIORITY_FACTOR[order.priority]
+
+
+def late_coef_scaled(order: Order, w: ObjectiveWeights) -> int:
+    """Scaled units per second late (0: no soft deadline). Rounded per second, as OR-Tools'
+    soft upper bound takes an integer coefficient."""
+    if order.sla_deadline_s is None or order.sla_mode is not SlaMode.SOFT:
+        return 0
+    return int(round(w.lateness * COST_SCALE * lateness_cost_per_hour(order) / 3600.0))
+
+
+def penalty_scaled(order: Order, w: ObjectiveWeights) -> int:
+    return int(round(w.unassigned * COST_SCALE * unassigned_penalty(order)))
+
+
+def span_coef_scaled(engineer: Engineer, w: ObjectiveWeights) -> int:
+    """Scaled units per second of working time (the engineer's cost per hour)."""
+    return int(round(w.travel * COST_SCALE * engineer.cost_per_hour / 3600.0))
+
+
+def arc_coefs_scaled(engineer: Engineer, w: ObjectiveWeights) -> tuple[float, float]:
+    """(scaled units per driven second, per metre)."""
+    return (w.travel * COST_SCALE * engineer.cost_per_traveled_hour / 3600.0,
+            w.travel * COST_SCALE * engineer.cost_per_km / 1000.0)
+
+
+def scaled_durations(duration_s: np.ndarray, speed_factor: float) -> np.ndarray:
+    """``travel_s`` over a whole matrix: travel times for an engineer driving
+    ``speed_factor`` times the model's speed (rounded up)."""
+    if speed_factor == 1.0:
+        return duration_s
+    return np.ceil(duration_s / speed_factor).astype(np.int64)
+
+
+def scaled_travel(d, speed):
+    """``travel_s`` on gathered values (arrays or floats; ``speed`` scalar or per value)."""
+    return np.where(np.asarray(speed) == 1.0, d, np.ceil(d / speed))
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled rules
+
+
+@njit(cache=True, nogil=True)
+def travel_s(dur, xto, xfrom, speed, i, j):
+    """Seconds from location ``i`` to ``j`` (-1: an open route's free end)."""
+    if j < 0:
+        return 0.0
+    nl = dur.shape[0]
+    if i < nl and j < nl:  # the common case first: both in the matrix
+        d = float(dur[i, j])
+    elif i == nl:
+        d = 0.0 if j == nl else float(xfrom[j])
+    else:
+        d = float(xto[i])
+    if speed == 1.0:
+        return d
+    return math.ceil(d / speed)
+
+
+@njit(cache=True, nogil=True)
+def distance_m(dist, xto, xfrom, i, j):
+    if j < 0:
+        return 0.0
+    nl = dist.shape[0]
+    if i < nl and j < nl:
+        return float(dist[i, j])
+    if i == nl:
+        return 0.0 if j == nl else float(xfrom[j])
+    return float(xto[i])
+
+
+@njit(cache=True, nogil=True)
+def window_start(wlo, whi, u, t):
+    """Earliest start at or after ``t`` inside a window of ``u`` (inf: every window closed)."""
+    for k in range(wlo.shape[1]):
+        if t <= whi[u, k]:
+            return max(t, wlo[u, k])
+    return INF
+
+
+@njit(cache=True, nogil=True)
+def window_latest(wlo, whi, u, t):
+    """The latest start at or before ``t`` inside a window of ``u`` (-inf: none)."""
+    for k in range(wlo.shape[1] - 1, -1, -1):
+        if t >= wlo[u, k]:
+            return min(t, whi[u, k])
+    return -INF
+
+
+@njit(cache=True, nogil=True)
+def _gap(be, bl, bd, b0i, q0, q1, t, d, bstart):
+    """Breaks ``q0..q1-1`` (offsets from ``b0i``) taken in a gap that starts at ``t`` with a
+    drive of ``d``: (time ready at the next stop, breaks started after their latest start).
+    Fills ``bstart`` with the breaks' starts when it is not empty."""
+    gap_t = t
+    rest = d
+    broken = 0
+    for q in range(q0, q1):
+        bi = b0i + q
+        b = max(be[bi], gap_t)
+        if b > bl[bi]:
+            broken += 1
+        if bstart.shape[0] > 0:
+            bstart[q] = b
+        rest = max(0.0, rest - (b - gap_t))
+        gap_t = b + bd[bi]
+    return gap_t + rest, broken
+
+
+@njit(cache=True, nogil=True)
+def _visit(wlo, whi, service, sla, late, u, ready):
+    """(start, violations, lateness cost) of a visit to ``u`` ready at ``ready``."""
+    start = window_start(wlo, whi, u, ready)
+    viol = 0
+    if start == INF:
+        start = ready  # every window has closed: served late, a broken rule
+        viol = 1
+    cost = 0.0
+    if late[u] > 0.0 and start > sla[u]:
+        cost = late[u] * (start - sla[u])
+    return start, viol, cost
+
+
+@njit(cache=True, nogil=True)
+def schedule(inst, r, nodes, m, arrivals, starts, bstart):
+    """Times vehicle ``r`` visiting ``nodes[:m]`` (local order ids) under the rules above.
+
+    Fills ``arrivals[:m]`` (ready at the site: driven there, breaks on the way taken),
+    ``starts[:m]`` (service starts) and ``bstart`` (break starts, the vehicle's breaks in
+    order; may be empty when not wanted). Returns (broken rules, lateness cost, departure,
+    end): broken rules count windows missed, breaks started late, the shift's end and the
+    working-time limit exceeded (capacity and who may serve are ``violations``' business).
+    """
+    (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
+     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
+     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
+    sp = speed[r]
+    t0 = slo[r]
+    b0i = bofs[r]
+    nb = bofs[r + 1] - b0i
+    if m == 0:
+        return 0, 0.0, t0, t0
+    viol = 0
+    late_cost = 0.0
+    first_leg = travel_s(dur, xto_s, xfrom_s, sp, vstart[r], loc[nodes[0]])
+    if nb == 0:
+        t = t0
+        prev = vstart[r]
+        for k in range(m):
+            u = nodes[k]
+            lu = loc[u]
+            ready = t + travel_s(dur, xto_s, xfrom_s, sp, prev, lu)
+            start, v, c = _visit(wlo, whi, service, sla, late, u, ready)
+            arrivals[k] = ready
+            starts[k] = start
+            viol += v
+            late_cost += c
+            t = start + service[u]
+            prev = lu
+        end = t + travel_s(dur, xto_s, xfrom_s, sp, prev, vend[r])
+        depart = max(t0, starts[0] - first_leg)
+        arrivals[0] = max(arrivals[0], depart + first_leg)  # left just in time: no waiting
+    else:
+        # dp over (stop k, breaks taken j): earliest time ready to leave stop k, with its
+        # broken rules and lateness so far; par[k, j] = breaks taken before reaching stop k.
+        tt = np.empty((m + 1, nb + 1))
+        vv = np.empty((m + 1, nb + 1), dtype=np.int64)
+        cc = np.empty((m + 1, nb + 1))
+        par = np.empty((m + 1, nb + 1), dtype=np.int64)
+        nob = np.empty(0)
+        for j in range(nb + 1):
+            tt[0, j] = INF
+            vv[0, j] = 1 << 40
+            cc[0, j] = 0.0
+        tt[0, 0] = t0
+        vv[0, 0] = 0
+        prev = vstart[r]
+        for k in range(m):
+            u = nodes[k]
+            lu = loc[u]
+            d = travel_s(dur, xto_s, xfrom_s, sp, prev, lu)
+            for j2 in range(nb + 1):
+                tt[k + 1, j2] = INF
+                vv[k + 1, j2] = 1 << 40
+                cc[k + 1, j2] = INF
+                par[k + 1, j2] = -1
+            for j in range(nb + 1):
+                if tt[k, j] == INF:
+                    continue
+                for j2 in range(j, nb + 1):
+                    ready, broken = _gap(be, bl, bd, b0i, j, j2, tt[k, j], d, nob)
+                    start, v, c = _visit(wlo, whi, service, sla, late, u, ready)
+                    nv_ = vv[k, j] + broken + v
+                    nt = start + service[u]
+                    nc = cc[k, j] + c
+                    if (nv_ < vv[k + 1, j2] or (nv_ == vv[k + 1, j2] and (nt < tt[k + 1, j2]
+                                                or (nt == tt[k + 1, j2] and nc < cc[k + 1, j2])))):
+                        vv[k + 1, j2] = nv_
+                        tt[k + 1, j2] = nt
+                        cc[k + 1, j2] = nc
+                        par[k + 1, j2] = j
+            prev = lu
+        # The end: breaks j..j2-1 on the way to the end location, the rest after the route.
+        d = travel_s(dur, xto_s, xfrom_s, sp, prev, vend[r])
+        best_v = 1 << 40
+        best_key = INF
+        best_end = INF
+        best_j = -1
+        best_j2 = -1
+        best_c = 0.0
+        for j in range(nb + 1):
+            if tt[m, j] == INF:
+                continue
+            for j2 in range(j, nb + 1):
+                end_j, broken = _gap(be, bl, bd, b0i, j, j2, tt[m, j], d, nob)
+                cursor = end_j
+                for q in range(j2, nb):
+                    bi = b0i + q
+                    bq = max(be[bi], cursor)
+                    if bq > bl[bi]:
+                        broken += 1
+                    cursor = bq + bd[bi]
+                v = vv[m, j] + broken
+                key = cc[m, j] + span[r] * end_j
+                if v < best_v or (v == best_v and (key < best_key or (key == best_key and end_j < best_end))):
+                    best_v = v
+                    best_key = key
+                    best_end = end_j
+                    best_j = j
+                    best_j2 = j2
+                    best_c = cc[m, j]
+        viol += best_v
+        late_cost = best_c
+        end = best_end
+        # Walk back to read the chosen placement, then replay it forward for the times.
+        taken = np.empty(m + 1, dtype=np.int64)  # breaks taken before stop k (k = m: before the end)
+        j = best_j
+        taken[m] = best_j
+        for k in range(m, 0, -1):
+            j = par[k, j]
+            taken[k - 1] = j
+        # taken[k] for k < m: breaks taken before reaching stop k (in gaps 0..k).
+        t = t0
+        prev = vstart[r]
+        jt = 0
+        for k in range(m):
+            u = nodes[k]
+            lu = loc[u]
+            jn = taken[k + 1] if k + 1 < m else best_j
+            d_k = travel_s(dur, xto_s, xfrom_s, sp, prev, lu)
+            ready, broken = _gap(be, bl, bd, b0i, jt, jn, t, d_k, bstart)
+            start, v, c = _visit(wlo, whi, service, sla, late, u, ready)
+            arrivals[k] = ready
+            starts[k] = start
+            t = start + service[u]
+            jt = jn
+            prev = lu
+        end_j, broken = _gap(be, bl, bd, b0i, jt, best_j2, t, d, bstart)
+        cursor = end_j
+        for q in range(best_j2, nb):
+            bi = b0i + q
+            bq = max(be[bi], cursor)
+            if bstart.shape[0] > 0:
+                bstart[q] = bq
+            cursor = bq + bd[bi]
+        # Leave as late as the first visit allows; breaks before it are taken before leaving
+        # when they fit between the shift start and that departure.
+        latest = starts[0] - first_leg
+        n0 = taken[1] if m > 1 else best_j  # breaks taken before the first visit
+        cursor = t0
+        fits = True
+        for q in range(n0):
+            bi = b0i + q
+            bq = max(be[bi], cursor)
+            if bq > bl[bi]:
+                fits = False
+            cursor = bq + bd[bi]
+        if fits and cursor <= latest:
+            depart = max(t0, latest)
+            arrivals[0] = max(arrivals[0], depart + first_leg)
+            if bstart.shape[0] > 0:
+                cursor = t0
+                for q in range(n0):
+                    bi = b0i + q
+                    bq = max(be[bi], cursor)
+                    bstart[q] = bq
+                    cursor = bq + bd[bi]
+        else:
+            depart = t0
+    if end > shi[r]:
+        viol += 1
+    if end - depart > maxw[r]:
+        viol += 1
+    return viol, late_cost, depart, end
+
+
+@njit(cache=True, nogil=True)
+def violations(inst, r, nodes, m, arrivals, starts, bstart):
+    """``schedule``'s broken rules plus capacity and who may serve (0: the route is feasible)."""
+    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+    demand, allowed, cap = inst[4], inst[8], inst[18]
+    load = 0.0
+    for k in range(m):
+        load += demand[nodes[k]]
+        if not allowed[nodes[k], r]:
+            viol += 1
+    if load > cap[r]:
+        viol += 1
+    return viol
+
+
+@njit(cache=True, nogil=True)
+def arc_cost(a_r, b_r, speed_r, dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, i, j):
+    """A vehicle driving from location ``i`` to ``j``: seconds × cost per driven second
+    ``a_r`` + metres × cost per metre ``b_r`` (scaled units). Arrays, not the instance tuple,
+    are passed: a tuple of 34 arrays passed to a compiled helper made its caller 4× slower."""
+    return a_r * travel_s(dur, xto_s, xfrom_s, speed_r, i, j) + b_r * distance_m(dist, xto_m, xfrom_m, i, j)
+
+
+@njit(cache=True, nogil=True)
+def travel_cost(inst, r, nodes, m):
+    """(arc cost, driven seconds, metres) of vehicle ``r`` visiting ``nodes[:m]``."""
+    loc, vstart, vend, speed, a, b, dur, dist = inst[0], inst[10], inst[11], inst[15], inst[16], inst[17], inst[25], inst[26]
+    xto_s, xfrom_s, xto_m, xfrom_m = inst[29], inst[30], inst[31], inst[32]
+    if m == 0:
+        return 0.0, 0.0, 0.0
+    prev = vstart[r]
+    secs = 0.0
+    metres = 0.0
+    cost = 0.0
+    for k in range(m + 1):
+        nxt = vend[r] if k == m else loc[nodes[k]]
+        secs += travel_s(dur, xto_s, xfrom_s, speed[r], prev, nxt)
+        metres += distance_m(dist, xto_m, xfrom_m, prev, nxt)
+        cost += arc_cost(a[r], b[r], speed[r], dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, prev, nxt)
+        prev = nxt
+    return cost, secs, metres
+
+
+@njit(cache=True, nogil=True)
+def route_cost(inst, r, nodes, m, arrivals, starts, bstart):
+    """(broken rules, cost) of vehicle ``r`` visiting ``nodes[:m]``: arcs, assignment costs,
+    lateness and working time, in scaled units."""
+    pref, span = inst[9], inst[19]
+    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+    if m == 0:
+        return viol, 0.0
+    arcs, secs, metres = travel_cost(inst, r, nodes, m)
+    cost = arcs + late_cost + span[r] * (end - depart)
+    for k in range(m):
+        cost += pref[nodes[k], r]
+    return viol, cost
+
+
+# --------------------------------------------------------------------------------------------
+# The instance tuple
+
+
+def exact_vehicles(inst) -> np.ndarray:
+    """Vehicles whose routes need the full ``schedule`` to be checked: breaks, or a working-time
+    limit shorter than the shift, which the windows' latest-start bounds do not capture."""
+    return np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v]
+                       for v in range(inst.v)], dtype=np.bool_)
+
+
+def rich_vehicles(inst) -> np.ndarray:
+    """Vehicles whose insertion price depends on the rest of the route (breaks, working-time
+    cost or limit, soft deadlines anywhere): priced by ``route_cost`` rather than the arcs."""
+    late_any = bool(np.asarray(inst.late_coef).any())
+    return exact_vehicles(inst) | (np.asarray(inst.span) > 0) | late_any
+
+
+def pack(inst, neigh: np.ndarray | None = None, vclass: np.ndarray | None = None,
+         extra: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple:
+    """The instance tuple of the compiled rules (and of the search kernel, which adds its
+    neighbour lists ``neigh`` and vehicle classes ``vclass``) from a
+    ``solver.construction.Instance``. ``extra``: (to_s, from_s, to_m, from_m) travel between
+    every location and one extra site (index ``duration.shape[0]``)."""
+    n, nv = inst.n, inst.v
+    offsets = np.zeros(nv + 1, dtype=np.int64)
+    flat = [b for v in range(nv) for b in inst.breaks[v]]
+    for v in range(nv):
+        offsets[v + 1] = offsets[v] + len(inst.breaks[v])
+    brk = np.asarray(flat, dtype=np.float64).reshape(-1, 3)
+    # Mandatory orders cost BIG when left out, so that any plan serving more of them wins.
+    penalty = np.where(np.isfinite(inst.penalty), inst.penalty, BIG)
+    if extra is None:
+        empty = np.zeros(0, dtype=np.int64)
+        extra = (empty, empty, empty, empty)
+    return (
+        np.ascontiguousarray(inst.served, dtype=np.int64),
+        inst.service.astype(np.float64), np.ascontiguousarray(inst.win_lo), np.ascontiguousarray(inst.win_hi),
+        inst.demand.astype(np.float64), inst.sla.astype(np.float64), inst.late_coef.astype(np.float64),
+        penalty.astype(np.float64), np.ascontiguousarray(inst.allowed, dtype=np.bool_),
+        np.ascontiguousarray(inst.pref_cost, dtype=np.float64),
+        inst.start_loc.astype(np.int64), inst.end_loc.astype(np.int64),
+        inst.shift_lo.astype(np.float64), inst.shift_hi.astype(np.float64), inst.max_work.astype(np.float64),
+        inst.speed.astype(np.float64), inst.a_time.astype(np.float64), inst.b_dist.astype(np.float64),
+        inst.capacity.astype(np.float64), np.asarray(inst.span, dtype=np.float64), exact_vehicles(inst), offsets,
+        np.ascontiguousarray(brk[:, 0]), np.ascontiguousarray(brk[:, 1]), np.ascontiguousarray(brk[:, 2]),
+        _int64(inst.duration), _int64(inst.distance),
+        np.zeros((n, 1), dtype=np.int64) if neigh is None else neigh,
+        np.arange(nv, dtype=np.int64) if vclass is None else vclass,
+        *(np.ascontiguousarray(x, dtype=np.int64) for x in extra),
+        rich_vehicles(inst),
+    )
+
+
+def _int64(m: np.ndarray) -> np.ndarray:
+    return m if m.dtype == np.int64 and m.flags.c_contiguous else np.ascontiguousarray(m, dtype=np.int64)
+
+
+BIG = 1e15  # penalty of a mandatory order left out: above any plan's cost
+
+
+@njit(cache=True, nogil=True)
+def best_insertions(inst, flat, offsets, u, pos, cost, broken, arrival, start):
+    """For each vehicle ``r`` (its route ``flat[offsets[r]:offsets[r + 1]]``) that may serve
+    ``u``: the position where inserting ``u`` breaks the fewest rules and then costs least,
+    among those where ``u`` itself starts inside a window and ends within the shift. Fills
+    ``pos`` (-1: none), ``cost`` (the route's price with ``u``), ``broken``, and ``u``'s
+    ``arrival`` and ``start`` there."""
+    allowed, service, wlo, whi, shi = inst[8], inst[1], inst[2], inst[3], inst[13]
+    nv = offsets.shape[0] - 1
+    longest = 0
+    for r in range(nv):
+        longest = max(longest, offsets[r + 1] - offsets[r])
+    with_u = np.empty(longest + 1, dtype=np.int64)
+    arr = np.empty(longest + 1)
+    sts = np.empty(longest + 1)
+    nob = np.empty(0)
+    for r in range(nv):
+        pos[r] = -1
+        if not allowed[u, r]:
+            continue
+        lo = offsets[r]
+        m = offsets[r + 1] - lo
+        for p in range(m + 1):
+            for k in range(p):
+                with_u[k] = flat[lo + k]
+            with_u[p] = u
+            for k in range(p, m):
+                with_u[k + 1] = flat[lo + k]
+            viol = violations(inst, r, with_u, m + 1, arr, sts, nob)
+            s_u = sts[p]
+            inside = False
+            for w in range(wlo.shape[1]):
+                if wlo[u, w] <= s_u <= whi[u, w]:
+                    inside = True
+            if not inside or s_u + service[u] > shi[r]:
+                continue
+            c = route_cost(inst, r, with_u, m + 1, arr, sts, nob)[1]
+            if pos[r] < 0 or viol < broken[r] or (viol == broken[r] and c < cost[r]):
+                pos[r] = p
+                cost[r] = c
+                broken[r] = viol
+                # route_cost re-ran the schedule: arr/sts hold this position's times.
+                arrival[r] = arr[p]
+                start[r] = sts[p]
