@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import pathlib
 import sys
 from dataclasses import replace
@@ -29,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--server", default=None, help="host:port of a dispatch server: analyse there (AnalyzeHistory)")
     p.add_argument("--batch-size", type=int, default=10_000, help="records per streamed batch with --server (default 10000)")
     p.add_argument("--timeout", type=float, default=600.0, help="call deadline in seconds with --server")
-    p.add_argument("--token", default=None, help="bearer token for a server with authentication")
+    p.add_argument("--token", default=None, help="bearer token for a server with authentication (or DISPATCH_TOKEN)")
+    p.add_argument("--tls-ca", default=None, help="PEM CA bundle to verify the server; turns TLS on")
+    p.add_argument("--tls-cert", default=None, help="PEM client certificate for mutual TLS (with --tls-key)")
+    p.add_argument("--tls-key", default=None, help="PEM client private key for mutual TLS")
     p.add_argument("--h3-resolution", type=int, default=8, help="H3 resolution of the risk cells (0-10; default 8: cells of about 0.74 km²)")
     p.add_argument("--standby", type=int, default=5, help="standby positions to suggest (default 5)")
     p.add_argument("--period-days", type=float, default=28.0, help="trend period in days (default 28)")
@@ -116,11 +120,13 @@ def _remote(args, options):
         if first:
             yield pb.AnalyzeHistoryRequest(options=opts)
 
-    metadata = (("authorization", f"Bearer {args.token}"),) if args.token else None
-    limit = 64 * 1024 * 1024
-    channel_options = [("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)]
+    from dispatch_service.security import bearer_metadata, open_channel
+
+    token = args.token or os.environ.get("DISPATCH_TOKEN")
+    metadata = bearer_metadata(token) if token else None
     try:
-        with grpc.insecure_channel(args.server, options=channel_options) as channel:
+        # The response carries every cell and KPI row: allow more than gRPC's default 4 MiB.
+        with open_channel(args.server, args.tls_ca, args.tls_cert, args.tls_key, max_message_bytes=64 * 1024 * 1024) as channel:
             response = pb_grpc.DispatchServiceStub(channel).AnalyzeHistory(requests(), timeout=args.timeout, metadata=metadata)
     except grpc.RpcError as exc:
         details = "; ".join(f"{f}: {d}" for f, d in errors.field_violations(exc))

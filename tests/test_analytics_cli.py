@@ -81,3 +81,17 @@ def test_server_down_is_exit_1(tmp_path, history_csv, capsys):
 def test_report_names_rejected_records_by_csv_line(tmp_path, history_csv, capsys):
     _, out, _, _ = _run(tmp_path, history_csv, capsys=capsys)
     assert "<li>line 3: longitude must be a number of degrees</li>" in out.read_text()
+
+
+def test_server_with_tokens_needs_one(tmp_path, history_csv, capsys):
+    from tests.conftest import start_server
+
+    server = start_server(workers=1, auth_tokens=("s3cret",))
+    try:
+        address = f"127.0.0.1:{server.port}"
+        code = main(["analyze", str(history_csv), "-o", str(tmp_path / "r.html"), "--server", address])
+        assert code == 1 and "UNAUTHENTICATED" in capsys.readouterr().err
+        code = main(["analyze", str(history_csv), "-o", str(tmp_path / "r.html"), "--server", address, "--token", "s3cret"])
+        assert code == 0, capsys.readouterr().err
+    finally:
+        server.stop(grace_s=1.0)
