@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hotspot-variable", choices=HOTSPOT_VARIABLES, default="demand_per_day")
     p.add_argument("--as-of", default=None, help="the analysis' now, ISO 8601 with offset (default: latest time in the history)")
     p.add_argument("--title", default=None, help="report title")
+    p.add_argument(
+        "--standby-request", nargs=2, metavar=("REQUEST.json", "OUT.json"), default=None,
+        help="what-if: copy a SolveRequest (protobuf JSON) with its engineers starting at the standby positions, in order",
+    )
     args = p.parse_args(argv)
 
     from dispatch_service.analytics import records, report
@@ -80,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     pathlib.Path(args.output).write_text(report.render_html(analysis, title, csv_lines=csv), encoding="utf-8")
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(report.to_dict(analysis), indent=1), encoding="utf-8")
+    if args.standby_request:
+        placed = _standby_request(analysis, *args.standby_request)
+        if placed is None:
+            return 2
+        print(f"dispatch analyze: {placed} engineer(s) of {args.standby_request[0]} start at standby positions in "
+              f"{args.standby_request[1]}", file=sys.stderr)
     s = analysis.summary
     print(f"dispatch analyze: {s.records_analysed:,} of {s.records_received:,} records analysed, {s.records_rejected:,} rejected; "
           f"report: {args.output}", file=sys.stderr)
@@ -89,6 +99,25 @@ def main(argv: list[str] | None = None) -> int:
     if s.records_rejected > len(analysis.errors[:10]):
         print(f"  ... ({s.records_rejected - len(analysis.errors[:10]):,} more records rejected; see the report)", file=sys.stderr)
     return 0
+
+
+def _standby_request(analysis, source: str, target: str) -> int | None:
+    """Writes ``source`` with its first engineers' start locations at the standby positions
+    (one each, in the positions' order); the number placed, or None when ``source`` is unusable."""
+    from dispatch_service import client
+
+    try:
+        request = client.load_request(source)
+    except client.RequestFileError as exc:
+        print(f"dispatch analyze: {exc}", file=sys.stderr)
+        return None
+    placed = 0
+    for engineer, position in zip(request.engineers, analysis.standby):
+        engineer.start_location.latitude = position.latitude_deg
+        engineer.start_location.longitude = position.longitude_deg
+        placed += 1
+    pathlib.Path(target).write_text(client.to_json(request), encoding="utf-8")
+    return placed
 
 
 class _CallFailed(Exception):

@@ -95,3 +95,23 @@ def test_server_with_tokens_needs_one(tmp_path, history_csv, capsys):
         assert code == 0, capsys.readouterr().err
     finally:
         server.stop(grace_s=1.0)
+
+
+def test_standby_positions_go_into_a_what_if_request(tmp_path, history_csv, capsys, stub):
+    """--standby-request writes the SolveRequest with its engineers at the standby positions; the
+    server accepts it."""
+    from dispatch_service import client
+    from dispatch_service.api.v1 import dispatch_pb2 as pb
+
+    out = tmp_path / "whatif.json"
+    code, _, data, err = _run(tmp_path, history_csv, "--standby-request", "examples/small.json", str(out), capsys=capsys)
+    assert code == 0, err
+    request = client.load_request(out)
+    original = client.load_request("examples/small.json")
+    placed = min(len(original.engineers), len(data["standby"]))
+    assert placed > 0 and f"{placed} engineer(s)" in err
+    for engineer, position in zip(request.engineers, data["standby"]):
+        assert (engineer.start_location.latitude, engineer.start_location.longitude) == (position["latitude_deg"], position["longitude_deg"])
+    assert [e.id for e in request.engineers] == [e.id for e in original.engineers]
+    request.validate_only = True
+    assert stub.Solve(request, timeout=30).stats.status == pb.VALIDATED
