@@ -84,6 +84,8 @@ class Analysis:
 
 
 def analyze(history: CheckedHistory, options: AnalysisOptions = AnalysisOptions()) -> Analysis:
+    """Faults, risk cells, KPIs and standby positions of the valid records of ``history``
+    (options are assumed checked: see ``AnalysisOptions.violations``)."""
     r = history.records
     after = 0
     if options.as_of_s is not None:
@@ -127,9 +129,7 @@ def analyze(history: CheckedHistory, options: AnalysisOptions = AnalysisOptions(
     fault_list = faults.fault_stats(fail, as_of, options.period_days, options.top_faults)
     model_list = faults.model_stats(fail)
     cells = areas.cells_of(fail["latitude_deg"].to_numpy(), fail["longitude_deg"].to_numpy(), options.h3_resolution)
-    cell_list = areas.cell_stats(
-        fail, cells, days, options.hotspot_variable, options.hotspot_alpha
-    )
+    cell_list = areas.cell_stats(fail, cells, days, options.hotspot_variable, options.hotspot_alpha)
     kpi_list = targets.kpi_rows(frame, as_of, options.targets)
     positions: list[StandbyPosition] = []
     if options.standby_count and cell_list:

@@ -7,7 +7,7 @@ name the field as the source spells it, through a ``names`` mapping.
 
 A record that breaks any rule is left out of the analysis and reported as a ``RecordError``
 (index, field, rule); the analysis of the others goes on. Validation is vectorised: a million
-records take well under a second.
+records take about a second.
 """
 
 from __future__ import annotations
