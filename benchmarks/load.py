@@ -10,7 +10,13 @@ of the server and its solver workers from /proc), then:
    growth of resident memory (server + workers) from the start to the end of the soak;
 3. cancellation probes: a long solve is cancelled; the time until its worker stops using the CPU
    (its process leaves the running state or is gone) is measured, during local search and during
-   the first-solution phase of a large instance (where the worker is killed after the grace).
+   the first-solution phase of a large instance (where the worker is killed after the grace);
+4. saturation (``--saturation-seconds``, issue 17): ``--saturation-clients`` clients send
+   CONSUME_ALL_TIME solves (``--saturation-limit`` s each, 30 s deadline) back to back against the
+   default queue; reports calls that passed their deadline (target: none; admission is first come,
+   first served, so an admitted call waits only for the calls ahead of it) and health p99
+   (target <= 10 ms). Refusals (RESOURCE_EXHAUSTED) are counted apart: the client waits the
+   ``retry-after-ms`` hint and tries again.
 
 Goals (issue 6): 0 lost, 0 UNKNOWN, health p99 <= 10 ms under load, small-request p99 <= 100 ms
 at 8 clients, resident memory growth < 5 % over the soak, CPU freed <= 250 ms after a cancel.
@@ -208,6 +214,34 @@ async def _client(address: str, stop_at: float, latencies: list[float], codes: C
             latencies.append(time.perf_counter() - t0)
 
 
+def saturating_request(seed: int, limit_s: float) -> pb.SolveRequest:
+    r = small_request(seed)
+    r.options.search_mode = pb.SEARCH_MODE_CONSUME_ALL_TIME
+    r.options.time_limit.FromNanoseconds(int(limit_s * 1e9))
+    return r
+
+
+async def _saturating_client(address: str, stop_at: float, latencies: list[float], codes: Counter, seed: int, limit_s: float) -> None:
+    request = saturating_request(seed, limit_s)
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.DispatchServiceStub(channel)
+        while time.monotonic() < stop_at:
+            t0 = time.perf_counter()
+            try:
+                await stub.Solve(request, timeout=30)
+                codes["OK"] += 1
+            except grpc.aio.AioRpcError as error:
+                codes[error.code().name] += 1
+                if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                    trailers = dict(error.trailing_metadata() or ())
+                    await asyncio.sleep(int(trailers.get("retry-after-ms", "1000")) / 1000)
+                    continue
+            except Exception:  # noqa: BLE001 - counted as lost
+                codes["CLIENT_ERROR"] += 1
+                continue
+            latencies.append(time.perf_counter() - t0)
+
+
 async def _prober(address: str, stop_at: float, interval_s: float, latencies: list[float], codes: Counter) -> None:
     async with grpc.aio.insecure_channel(address) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
@@ -223,7 +257,8 @@ async def _prober(address: str, stop_at: float, interval_s: float, latencies: li
             await asyncio.sleep(max(0.0, interval_s - (time.perf_counter() - t0)))
 
 
-async def run_phase(server: ServerProcess, name: str, clients: int, seconds: float, health_interval_s: float, rss: bool = False) -> Phase:
+async def run_phase(server: ServerProcess, name: str, clients: int, seconds: float, health_interval_s: float, rss: bool = False,
+                    saturate_limit_s: float | None = None) -> Phase:
     address = f"127.0.0.1:{server.port}"
     phase = Phase(name, clients, seconds)
     latencies: list[float] = []
@@ -236,7 +271,11 @@ async def run_phase(server: ServerProcess, name: str, clients: int, seconds: flo
     stop_at = started + seconds
     await asyncio.gather(
         _prober(address, stop_at, health_interval_s, health, health_codes),
-        *(_client(address, stop_at, latencies, codes, seed) for seed in range(clients)),
+        *(
+            _client(address, stop_at, latencies, codes, seed) if saturate_limit_s is None
+            else _saturating_client(address, stop_at, latencies, codes, seed, saturate_limit_s)
+            for seed in range(clients)
+        ),
     )
     elapsed = time.monotonic() - started
     if rss:
@@ -316,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--queue-size", type=int, default=32, help="large enough that 16 clients are queued, not refused")
     parser.add_argument("--cancel-probes", type=int, default=5, help="cancellations per kind (0: none)")
+    parser.add_argument("--saturation-seconds", type=float, default=90.0, help="0: no saturation phase")
+    parser.add_argument("--saturation-clients", type=int, default=16)
+    parser.add_argument("--saturation-limit", type=float, default=1.25, help="time limit of each saturating solve (s)")
+    parser.add_argument("--saturation-queue-size", type=int, default=8, help="queue of the saturation server (the default)")
     parser.add_argument("--server-arg", action="append", default=[], help="extra flag for `dispatch serve` (repeatable)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
@@ -342,6 +385,16 @@ def main(argv: list[str] | None = None) -> int:
                 cancels[kind] = [t for t in (cancel_probe(server, request, settle) for _ in range(args.cancel_probes)) if t is not None]
     finally:
         server.stop()
+    if args.saturation_seconds > 0:
+        # Its own server with the default queue: the load phases above use a large one.
+        saturated = ServerProcess(args.workers, args.saturation_queue_size, args.server_arg)
+        try:
+            phase = asyncio.run(run_phase(saturated, "saturate", args.saturation_clients, args.saturation_seconds,
+                                          args.health_interval_ms / 1000, rss=True, saturate_limit_s=args.saturation_limit))
+            phases.append(phase)
+            print(_row(phase), flush=True)
+        finally:
+            saturated.stop()
     print()
     print_table(phases)
     results["phases"] = [asdict(p) for p in phases]
@@ -349,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind, stats in results["cancel_to_cpu_free_ms"].items():
         print(f"cancel -> worker CPU free ({kind}): n={stats['n']} p50={_fmt(stats['p50'])} ms max={_fmt(stats['max'])} ms")
     by_name = {p.name: p for p in phases}
-    loaded = [p for p in phases if p.name.startswith("load-") or p.name == "soak"]
+    loaded = [p for p in phases if p.name.startswith("load-") or p.name in ("soak", "saturate")]
     goals = {
         "no_lost_calls": sum(p.lost for p in phases) == 0,
         "no_unknown": sum(p.codes.get("UNKNOWN", 0) for p in phases) == 0,
@@ -357,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         "small_p99_le_100ms_at_8": by_name["load-8"].p99_ms <= 100 if "load-8" in by_name else None,
         "rss_growth_lt_5pct": by_name["soak"].rss_growth_pct < 5 if "soak" in by_name else None,
         "soak_at_least_12000": by_name["soak"].requests >= 12_000 if "soak" in by_name else None,
+        "saturation_no_call_past_deadline": by_name["saturate"].codes.get("DEADLINE_EXCEEDED", 0) == 0 if "saturate" in by_name else None,
         "cancel_cpu_free_le_250ms": all(s["max"] is not None and s["max"] <= 250 for s in results["cancel_to_cpu_free_ms"].values()) if cancels else None,
     }
     results["goals"] = goals

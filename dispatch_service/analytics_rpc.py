@@ -1,32 +1,29 @@
-"""AnalyzeHistory: a stream of history batches in, one analysis out.
+"""AnalyzeHistory: a stream of history batches in, one analysis out (``App.analyze_history``).
 
-The handler only collects columns (cheap: batches are columnar) and enforces the record limit;
+The server only collects columns (cheap: batches are columnar) and enforces the record limit;
 checking and analysing a large history takes seconds of CPU under the GIL, so it runs in a
 solver worker process, admitted through the same bounded queue as solves (RESOURCE_EXHAUSTED
-when full). A cancelled call or an expired deadline kills that worker's analysis after the
-pool's stop grace (the analysis has no stop flag to poll), and the worker is replaced.
+when full) and bounded by the run limit of tasks without a time limit of their own
+(``--quick-run-limit``). A cancelled call or an expired deadline kills that worker's analysis
+after the pool's stop grace (the analysis has no stop flag to poll), and the worker is replaced.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import grpc
 
-from dispatch_service import convert
+from dispatch_service import convert, failures
 from dispatch_service.api.v1 import dispatch_pb2 as pb
-from dispatch_service.realtime import RpcAbort, _invalid, _queue_full, _unary
-from dispatch_service.workers import QueueFull, SolveAborted, WorkerFailed
-from solver.errors import Violation
+from solver.errors import InvalidProblem, Violation
 
 if TYPE_CHECKING:  # the analytics package (pandas, PySAL) is imported only where it runs
     from dispatch_service.analytics.analysis import AnalysisOptions
-    from dispatch_service.config import ServerConfig
-    from dispatch_service.workers import SolverPool
+    from dispatch_service.app import App, Call
 
 log = logging.getLogger("dispatch_service.analytics")
 
@@ -51,9 +48,24 @@ class AnalyzeTask:
         return "analysis", convert.analysis_to_response(analyze(history, self.options), self.label).SerializeToString()
 
 
+def analyze_history(app: App, requests, call: Call) -> pb.AnalyzeHistoryResponse:
+    from dispatch_service.app import result
+
+    started = time.perf_counter()
+    options, label, columns = collect(requests, app.config.max_history_records)
+    records = len(columns["order_id"])
+    outcome = app.run(app.pool, AnalyzeTask(columns, options, label), call)
+    response = pb.AnalyzeHistoryResponse.FromString(result(outcome, "analysis"))
+    log.info(
+        "analysis: %d records, %d rejected, %d cells, %.3f s", records, response.summary.records_rejected,
+        len(response.cells), time.perf_counter() - started,
+    )
+    return response
+
+
 def collect(requests, max_records: int):
-    """Options, label and concatenated canonical columns of a request stream; RpcAbort on a
-    malformed batch or when the stream passes ``max_records`` (decided before converting)."""
+    """Options, label and concatenated canonical columns of a request stream; ``InvalidProblem``
+    on a malformed batch or when the stream passes ``max_records`` (decided before converting)."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -68,13 +80,13 @@ def collect(requests, max_records: int):
             if len(label) > MAX_LABEL_CHARS:
                 violations.append(Violation("label", f"must be at most {MAX_LABEL_CHARS} characters, got {len(label)}"))
             if violations:
-                raise _invalid(violations)
+                raise InvalidProblem(violations)
         n = len(request.batch.order_id)
         if received + n > max_records:
-            raise _invalid([Violation("batch.order_id", f"at most {max_records:,} records per call (the server's --max-history-records); this stream has more")])
+            raise InvalidProblem([Violation("batch.order_id", f"at most {max_records:,} records per call (the server's --max-history-records); this stream has more")])
         columns, violations = convert.history_batch_columns(request.batch, f"requests[{i}].batch")
         if violations:
-            raise _invalid(violations)
+            raise InvalidProblem(violations)
         for name, values in columns.items():
             parts[name].append(values)
         received += n
@@ -98,43 +110,7 @@ def _until_cancelled(requests):
     try:
         yield from requests
     except grpc.RpcError:
-        raise RpcAbort(grpc.StatusCode.CANCELLED, "the client cancelled the stream") from None
+        raise failures.Cancelled("the client cancelled the stream") from None
 
 
 _TEXT = ("order_id", "fault_code", "asset_id", "asset_model", "engineer_id", "team", "follow_up_of")
-
-
-class AnalyticsServicerMixin:
-    """Adds AnalyzeHistory to the servicer (which provides the pool and the config)."""
-
-    config: ServerConfig
-    pool: SolverPool
-
-    @_unary
-    def AnalyzeHistory(self, request_iterator, context: grpc.ServicerContext) -> pb.AnalyzeHistoryResponse:
-        started = time.perf_counter()
-        options, label, columns = collect(request_iterator, self.config.max_history_records)
-        records = len(columns["order_id"])
-        remaining = context.time_remaining()
-        deadline = time.monotonic() + remaining if remaining is not None else None
-        done = threading.Event()
-        context.add_callback(done.set)
-        try:
-            outcome = self.pool.run(AnalyzeTask(columns, options, label), aborted=done.is_set, deadline=deadline)
-        except QueueFull:
-            raise _queue_full(self.pool.depth) from None
-        except SolveAborted as exc:
-            code = grpc.StatusCode.CANCELLED if done.is_set() else grpc.StatusCode.DEADLINE_EXCEEDED
-            raise RpcAbort(code, f"analysis stopped: {exc}") from None
-        except WorkerFailed as exc:
-            log.error("analysis of %d records failed: %s", records, exc)
-            raise RpcAbort(grpc.StatusCode.INTERNAL, "the analysis worker failed") from None
-        if outcome.kind != "analysis":
-            log.error("analysis of %d records failed:\n%s", records, outcome.value)
-            raise RpcAbort(grpc.StatusCode.INTERNAL, "the analysis failed")
-        response = pb.AnalyzeHistoryResponse.FromString(outcome.value)
-        log.info(
-            "analysis: %d records, %d rejected, %d cells, %.3f s", records, response.summary.records_rejected,
-            len(response.cells), time.perf_counter() - started,
-        )
-        return response

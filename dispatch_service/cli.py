@@ -45,9 +45,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "serve":
+        from dispatch_service.jobs import JobsDatabaseError
         from dispatch_service.server import serve
 
-        serve(config.from_arguments(args))
+        try:
+            serve(config.from_arguments(args))
+        except (config.ConfigError, JobsDatabaseError) as exc:  # the operator's mistake: one line
+            print(f"dispatch serve: {exc}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "solve":
         import os

@@ -9,6 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
+class ConfigError(ValueError):
+    """A setting the server cannot start with; the message is the one line the operator sees."""
+
+
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"DISPATCH_{name}", default)
 
@@ -36,6 +40,25 @@ class ServerConfig:
     metrics_address: str | None = None  # host:port of the Prometheus endpoint; None: off
     log_format: str = "text"  # "text" or "json" (JSON lines)
     max_worker_rss_mb: float = 1024.0  # a worker larger than this after a solve is replaced; 0: never
+    # Hard cap on a worker's resident memory *during* a task: the worker is killed at once and
+    # the call gets RESOURCE_EXHAUSTED (a model past the estimate must not take the machine).
+    worker_memory_cap_mb: float = 6144.0
+    # A worker whose CPU time does not advance for this long during a task (SIGSTOPped, stuck)
+    # is replaced; 0: off.
+    worker_stall_s: float = 20.0
+    # The service stops a task at its time limit x (1 + share) + this, whatever the search does.
+    # Generous: building the plan after the search (routes, KPIs, geometry) takes a while on
+    # large days and a loaded machine; the overruns this stops are minutes long.
+    time_limit_overrun_s: float = 5.0
+    time_limit_overrun_share: float = 0.5
+    # Solves whose estimated OR-Tools model is larger are refused (RESOURCE_EXHAUSTED); 0: off.
+    max_model_mb: float = 2048.0
+    # Workers for evaluation, insertion and large matrices, apart from the solvers, so a
+    # dispatcher's question never waits behind a long solve.
+    quick_workers: int = 1
+    quick_queue_size: int = 16
+    quick_run_limit_s: float = 120.0  # evaluation, insertion or a matrix stopped after this; 0: never
+    plan_cache_entries: int = 8  # plans in force remembered for repeated insertion questions
     # Solver workers run at this much lower CPU priority, so that on a busy machine the server's
     # own threads (health checks, conversion, cheap RPCs) still get a core at once. 0: same.
     worker_niceness: int = 5
@@ -124,6 +147,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="replace a solver worker whose resident memory exceeds this after a solve; 0: never (DISPATCH_MAX_WORKER_RSS_MB)",
     )
     parser.add_argument(
+        "--worker-memory-cap-mb", type=float, default=float(_env("WORKER_MEMORY_CAP_MB", str(d.worker_memory_cap_mb))),
+        help="kill a worker whose resident memory passes this during a task; 0: off (DISPATCH_WORKER_MEMORY_CAP_MB)",
+    )
+    parser.add_argument(
+        "--worker-stall", type=float, default=float(_env("WORKER_STALL_S", str(d.worker_stall_s))),
+        help="replace a worker that uses no CPU for this many seconds during a task; 0: off (DISPATCH_WORKER_STALL_S)",
+    )
+    parser.add_argument(
+        "--max-model-mb", type=float, default=float(_env("MAX_MODEL_MB", str(d.max_model_mb))),
+        help="refuse solves whose estimated OR-Tools model is larger; 0: off (DISPATCH_MAX_MODEL_MB)",
+    )
+    parser.add_argument(
+        "--quick-workers", type=int, default=int(_env("QUICK_WORKERS", str(d.quick_workers))),
+        help="worker processes for evaluation, insertion and matrices (DISPATCH_QUICK_WORKERS)",
+    )
+    parser.add_argument(
         "--log-format", choices=("text", "json"), default=_env("LOG_FORMAT", d.log_format),
         help="text or JSON lines (DISPATCH_LOG_FORMAT)",
     )
@@ -161,6 +200,10 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         metrics_address=args.metrics_address,
         log_format=args.log_format,
         max_worker_rss_mb=args.max_worker_rss_mb,
+        worker_memory_cap_mb=args.worker_memory_cap_mb,
+        worker_stall_s=args.worker_stall,
+        max_model_mb=args.max_model_mb,
+        quick_workers=args.quick_workers,
         worker_niceness=args.worker_niceness,
         switch_interval_ms=args.switch_interval_ms,
         job_retention_s=args.job_retention,
@@ -172,10 +215,22 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
 
 def load_tokens(path: str | None, env_value: str = "") -> tuple[str, ...]:
     """Tokens from a file (one per line; blank lines and ``#`` comments skipped) and/or a
-    comma-separated environment value."""
+    comma-separated environment value.
+
+    Fails closed: a tokens file that cannot be read or holds no token is a ``ConfigError``, never
+    a server without authentication."""
     tokens: list[str] = []
     if path:
-        with open(path, encoding="utf-8") as f:
-            tokens += [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
-    tokens += [t.strip() for t in env_value.split(",") if t.strip()]
+        try:
+            with open(path, encoding="utf-8") as f:
+                found = [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"--auth-tokens-file {path}: cannot read it ({exc.__class__.__name__}: {exc})") from None
+        if not found:
+            raise ConfigError(f"--auth-tokens-file {path}: holds no token (only blank or comment lines); refusing to start without authentication")
+        tokens += found
+    from_env = [t.strip() for t in env_value.split(",") if t.strip()]
+    if env_value.strip() and not from_env:
+        raise ConfigError("DISPATCH_AUTH_TOKENS is set but holds no token; refusing to start without authentication")
+    tokens += from_env
     return tuple(dict.fromkeys(tokens))

@@ -1,4 +1,6 @@
-"""The one place where protobuf messages and domain objects meet.
+"""The one place where protobuf messages and domain objects meet: every API message the service
+reads or writes is read or built here (solves, streams, jobs, scenarios, evaluation, insertion,
+matrices and arrivals).
 
 ``request_to_problem`` is lenient: it converts whatever it can and reports what the wire format
 alone makes invalid (missing required messages, unknown enum values, a missing timestamp), with
@@ -7,10 +9,19 @@ the same field paths as ``solver.validation``, which checks everything else.
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
 from google.protobuf import duration_pb2, timestamp_pb2
 from google.type import latlng_pb2
 
 from dispatch_service.api.v1 import dispatch_pb2 as pb
+from dispatch_service.jobs import Job, JobState
+from dispatch_service.scenarios import KpiDelta, PlanDiff, ScenarioSpec
+from dispatch_service.tasks import MatrixTask, Progress
+from geo import TravelResult
 from solver.errors import Violation
 from solver.model import (
     Break,
@@ -255,8 +266,13 @@ def _options(r: _Reader, o: pb.SolveOptions) -> SolveOptions:
 # Domain -> protobuf
 
 
-def _ts(seconds: int) -> timestamp_pb2.Timestamp:
-    return timestamp_pb2.Timestamp(seconds=int(seconds))
+def _ts(seconds: float) -> timestamp_pb2.Timestamp:
+    """Unix seconds (whole, as in plans, or fractional, as job times) as a Timestamp."""
+    if isinstance(seconds, (int, np.integer)):
+        return timestamp_pb2.Timestamp(seconds=int(seconds))
+    t = timestamp_pb2.Timestamp()
+    t.FromNanoseconds(int(round(seconds * 1e9)))
+    return t
 
 
 def _dur(seconds: float) -> duration_pb2.Duration:
@@ -476,6 +492,250 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
         m.arrival_shift_cost_per_hour = c.arrival_shift_cost_per_hour
         m.arrival_tolerance.CopyFrom(_dur(c.arrival_tolerance_s))
     return req
+
+
+def validated_response(label: str) -> pb.SolveResponse:
+    """The answer to a ``validate_only`` request that passed every check."""
+    response = pb.SolveResponse(label=label)
+    response.stats.status = pb.VALIDATED
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaming
+
+
+def progress_to_pb(progress: Progress, label: str, time_limit_s: float) -> pb.SolveProgress:
+    """A progress update; without a plan snapshot the plan carries only the label and stats."""
+    out = pb.SolveProgress(elapsed=_dur(progress.elapsed_s))
+    if progress.plan is not None:
+        out.plan.CopyFrom(plan_to_response(progress.plan, time_limit_s))
+        out.plan.stats.solutions_found = max(out.plan.stats.solutions_found, progress.solutions)
+    else:
+        out.plan.label = label
+        if progress.objective is not None:
+            out.plan.stats.objective = progress.objective
+        out.plan.stats.solutions_found = progress.solutions
+        out.plan.stats.effective_time_limit.CopyFrom(_dur(time_limit_s))
+    return out
+
+
+def final_to_pb(plan: Plan, time_limit_s: float) -> pb.SolveProgress:
+    return pb.SolveProgress(elapsed=_dur(plan.stats.total_s), plan=plan_to_response(plan, time_limit_s), final=True)
+
+
+def validated_progress(label: str) -> pb.SolveProgress:
+    return pb.SolveProgress(plan=validated_response(label), final=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs (a job keeps its own state enum and its plan as serialized SolveResponse bytes)
+
+_JOB_STATE_PB = {
+    JobState.PENDING: pb.JOB_STATE_PENDING,
+    JobState.RUNNING: pb.JOB_STATE_RUNNING,
+    JobState.SUCCEEDED: pb.JOB_STATE_SUCCEEDED,
+    JobState.FAILED: pb.JOB_STATE_FAILED,
+    JobState.CANCELLED: pb.JOB_STATE_CANCELLED,
+}
+
+
+def plan_bytes(plan: Plan, time_limit_s: float) -> bytes:
+    """A plan as a job keeps it."""
+    return plan_to_response(plan, time_limit_s).SerializeToString()
+
+
+def job_to_pb(job: Job, with_plan: bool = True) -> pb.SolveJob:
+    out = pb.SolveJob(
+        job_id=job.job_id,
+        label=job.label,
+        state=_JOB_STATE_PB[JobState(job.state)],
+        create_time=_ts(float(job.create_time)),
+        elapsed=_dur(job.elapsed_s),
+        solutions_found=job.solutions,
+        error_code=job.error_code,
+        error_message=job.error_message,
+        order_count=job.order_count,
+        engineer_count=job.engineer_count,
+    )
+    if job.end_time is not None:
+        out.end_time.CopyFrom(_ts(float(job.end_time)))
+    if with_plan and job.plan:
+        out.plan.ParseFromString(job.plan)
+    return out
+
+
+def validated_job(job_id: str, label: str, now_s: float, order_count: int, engineer_count: int) -> pb.SolveJob:
+    """The job a ``validate_only`` StartSolve answers with: already succeeded, nothing run."""
+    job = pb.SolveJob(job_id=job_id, label=label, state=pb.JOB_STATE_SUCCEEDED, plan=validated_response(label),
+                      order_count=order_count, engineer_count=engineer_count)
+    job.create_time.CopyFrom(_ts(float(now_s)))
+    job.end_time.CopyFrom(_ts(float(now_s)))
+    return job
+
+
+def jobs_to_pb(jobs: list[Job]) -> pb.ListSolvesResponse:
+    return pb.ListSolvesResponse(jobs=[job_to_pb(j, with_plan=False) for j in jobs])
+
+
+# ---------------------------------------------------------------------------------------------
+# What-if scenarios
+
+_ITEM = re.compile(r"^(orders|engineers)\[(\d+)\](.*)$")
+
+
+def scenario_from_pb(msg: pb.Scenario, path: str) -> tuple[ScenarioSpec, list[Violation]]:
+    """Reads one scenario; its added orders and engineers are converted exactly as a request's
+    (wire-level violations get paths like ``scenarios[1].add_orders[0].location``)."""
+    problem, violations = request_to_problem(pb.SolveRequest(orders=msg.add_orders, engineers=msg.add_engineers))
+    out = []
+    for v in violations:
+        m = _ITEM.match(v.field)
+        field = f"{path}.add_{m.group(1)}[{m.group(2)}]{m.group(3)}" if m else f"{path}.{v.field}"
+        out.append(Violation(field, v.description))
+    spec = ScenarioSpec(
+        name=msg.name,
+        remove_engineer_ids=tuple(msg.remove_engineer_ids),
+        add_engineers=problem.engineers,
+        remove_order_ids=tuple(msg.remove_order_ids),
+        add_orders=problem.orders,
+        order_scale=msg.order_scale if msg.HasField("order_scale") else None,
+        sla_hours=msg.sla_hours if msg.HasField("sla_hours") else None,
+        speed_scale=msg.speed_scale if msg.HasField("speed_scale") else None,
+        shift_end_offset_s=msg.shift_end_offset.seconds,
+        shift_start_offset_s=msg.shift_start_offset.seconds,
+    )
+    return spec, out
+
+
+def kpi_delta_to_pb(d: KpiDelta) -> pb.KpiDelta:
+    out = pb.KpiDelta(
+        orders_served=d.orders_served,
+        orders_unassigned=d.orders_unassigned,
+        on_time_rate=d.on_time_rate,
+        overdue_count=d.overdue_count,
+        total_travel_duration=_dur(d.total_travel_duration_s),
+        total_travel_distance_meters=d.total_travel_distance_m,
+        total_working_duration=_dur(d.total_working_s),
+        objective=d.objective,
+    )
+    if d.mean_response_s is not None:
+        out.mean_response_time.CopyFrom(_dur(d.mean_response_s))
+    return out
+
+
+def plan_diff_to_pb(d: PlanDiff) -> pb.PlanDiff:
+    return pb.PlanDiff(
+        moved_order_ids=d.moved_order_ids,
+        newly_unassigned_order_ids=d.newly_unassigned_order_ids,
+        newly_served_order_ids=d.newly_served_order_ids,
+        changed_engineer_ids=d.changed_engineer_ids,
+        mean_arrival_shift=_dur(d.mean_arrival_shift_s),
+        max_arrival_shift=_dur(d.max_arrival_shift_s),
+    )
+
+
+def scenario_result_to_pb(name: str, plan: Plan, delta: KpiDelta, diff: PlanDiff, time_limit_s: float, include_plan: bool) -> pb.ScenarioResult:
+    response = plan_to_response(plan, time_limit_s)
+    out = pb.ScenarioResult(
+        name=name, kpis=response.kpis, objective=plan.stats.objective, delta=kpi_delta_to_pb(delta), diff=plan_diff_to_pb(diff)
+    )
+    if include_plan:
+        out.plan.CopyFrom(response)
+    return out
+
+
+def comparison_to_pb(names: list[str], plans: list[Plan], deltas: list[KpiDelta], diffs: list[PlanDiff],
+                     time_limit_s: float, include_plans: bool) -> pb.CompareScenariosResponse:
+    """The base (first) and each scenario's result."""
+    out = pb.CompareScenariosResponse()
+    results = [scenario_result_to_pb(n, p, d, f, time_limit_s, include_plans) for n, p, d, f in zip(names, plans, deltas, diffs)]
+    out.base.CopyFrom(results[0])
+    out.scenarios.extend(results[1:])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Geo RPCs
+
+
+def _point(msg, path: str, violations: list[Violation]) -> LatLng:
+    lat, lng = msg.latitude, msg.longitude
+    if not (math.isfinite(lat) and -90 <= lat <= 90):
+        violations.append(Violation(f"{path}.latitude", f"must be a finite number of degrees in [-90, 90], got {lat}"))
+    if not (math.isfinite(lng) and -180 <= lng <= 180):
+        violations.append(Violation(f"{path}.longitude", f"must be a finite number of degrees in [-180, 180], got {lng}"))
+    return LatLng(lat, lng)
+
+
+def travel_model_from_pb(msg: pb.TravelModel):
+    """A geo request's travel model, read as a Solve request's options read theirs."""
+    return _options(_Reader(), pb.SolveOptions(travel_model=msg)).travel_model
+
+
+def matrix_task_from_pb(request: pb.ComputeMatrixRequest) -> tuple[MatrixTask, list[Violation]]:
+    violations: list[Violation] = []
+    origins = [_point(p, f"origins[{i}]", violations) for i, p in enumerate(request.origins)]
+    destinations = [_point(p, f"destinations[{i}]", violations) for i, p in enumerate(request.destinations)]
+    task = MatrixTask(
+        travel_model_from_pb(request.travel_model),
+        np.array([p.lat for p in origins], dtype=np.float64), np.array([p.lng for p in origins], dtype=np.float64),
+        np.array([p.lat for p in destinations], dtype=np.float64), np.array([p.lng for p in destinations], dtype=np.float64),
+    )
+    return task, violations
+
+
+def matrix_to_response(result: TravelResult, n_origins: int) -> pb.ComputeMatrixResponse:
+    """``result`` from origins to destinations; pairs touching an unroutable point are -1."""
+    o, d = slice(0, n_origins), slice(n_origins, None)
+    duration, distance = result.duration_s.copy(), result.distance_m.copy()
+    off = result.unroutable[o][:, None] | result.unroutable[d][None, :]
+    duration[off] = -1
+    distance[off] = -1
+    snap = np.nan_to_num(result.snap_distance_m, nan=-1.0)
+    return pb.ComputeMatrixResponse(
+        durations_seconds=duration.ravel().tolist(), distances_meters=distance.ravel().tolist(),
+        origin_snap_distances_meters=snap[o].tolist(), destination_snap_distances_meters=snap[d].tolist(),
+        origin_unroutable=result.unroutable[o].tolist(), destination_unroutable=result.unroutable[d].tolist(),
+    )
+
+
+@dataclass(frozen=True)
+class ArrivalQuery:
+    origin: LatLng
+    destination: LatLng
+    departure_s: int
+    speed_factor: float
+    travel_model: object
+    geometry_format: GeometryFormat | None  # None: not a known format (a violation says so)
+
+
+def arrival_query_from_pb(request: pb.EstimateArrivalRequest, default_departure_s: int) -> tuple[ArrivalQuery, list[Violation]]:
+    violations: list[Violation] = []
+    for field in ("origin", "destination"):
+        if not request.HasField(field):
+            violations.append(Violation(field, "is required"))
+    a = _point(request.origin, "origin", violations)
+    b = _point(request.destination, "destination", violations)
+    factor = request.speed_factor if request.HasField("speed_factor") else 1.0
+    if not (math.isfinite(factor) and 0.1 <= factor <= 10):
+        violations.append(Violation("speed_factor", f"must be in [0.1, 10], got {factor}"))
+    departure_s = request.departure_time.seconds if request.HasField("departure_time") else default_departure_s
+    if not 0 <= departure_s <= 4_102_444_800:
+        violations.append(Violation("departure_time", "must lie between 1970-01-01 and 2100-01-01"))
+    fmt = _GEOMETRY.get(request.geometry_format)
+    if fmt is None:
+        violations.append(Violation("geometry_format", f"must be a GeometryFormat, got {request.geometry_format}"))
+    return ArrivalQuery(a, b, departure_s, factor, travel_model_from_pb(request.travel_model), fmt), violations
+
+
+def arrival_to_response(routable: bool, departure_s: int = 0, duration_s: int = 0, distance_m: int = 0, geometry: str = "") -> pb.EstimateArrivalResponse:
+    if not routable:
+        return pb.EstimateArrivalResponse(routable=False)
+    out = pb.EstimateArrivalResponse(routable=True, travel_distance_meters=distance_m, geometry=geometry)
+    out.arrival_time.seconds = departure_s + duration_s
+    out.travel_duration.seconds = duration_s
+    return out
 
 
 # ---- Service-history analytics (AnalyzeHistory) ---------------------------------------------------

@@ -10,6 +10,7 @@ when the server stopped are recorded FAILED with a message.
 
 from __future__ import annotations
 
+import enum
 import logging
 import sqlite3
 import threading
@@ -18,22 +19,36 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import grpc
-
-from dispatch_service.api.v1 import dispatch_pb2 as pb
-from dispatch_service.workers import QueueFull, SolveAborted, SolverPool, WorkerFailed
+from dispatch_service.workers import SolveAborted, SolverPool
 
 log = logging.getLogger(__name__)
 
-PENDING, RUNNING = pb.JOB_STATE_PENDING, pb.JOB_STATE_RUNNING
-SUCCEEDED, FAILED, CANCELLED = pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED
+
+class JobState(enum.IntEnum):
+    """A job's state; stored as these numbers (the API's ``JobState`` values, so databases
+    written before this enum existed read back the same)."""
+
+    PENDING = 1
+    RUNNING = 2
+    SUCCEEDED = 3
+    FAILED = 4
+    CANCELLED = 5
+
+
+PENDING, RUNNING = JobState.PENDING, JobState.RUNNING
+SUCCEEDED, FAILED, CANCELLED = JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED
 ENDED = frozenset({SUCCEEDED, FAILED, CANCELLED})
 DEFAULT_RETENTION_S = 24 * 3600.0
 SHUTDOWN_MESSAGE = "the server stopped while the job was running; start it again"
+UNAVAILABLE_CODE = 14  # google.rpc.Code.UNAVAILABLE, recorded for jobs the server stopped
 
 
-def _code(status: grpc.StatusCode) -> int:
-    return status.value[0]
+class JobsDatabaseError(RuntimeError):
+    """The jobs database cannot be opened or is not one (one line for the operator)."""
+
+
+# What a failed job records: (status code number, message) for an exception and the job id.
+DescribeFailure = Callable[[BaseException, str], tuple[int, str]]
 
 
 @dataclass
@@ -79,9 +94,9 @@ class JobStore:
     """SQLite persistence; one connection shared under a lock (jobs end on many threads)."""
 
     def __init__(self, path: str) -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        with self._lock:
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, label TEXT NOT NULL, state INTEGER NOT NULL,"
@@ -90,18 +105,21 @@ class JobStore:
                 " engineer_count INTEGER NOT NULL)"
             )
             self._db.execute("CREATE INDEX IF NOT EXISTS jobs_create_time ON jobs (create_time)")
+            self._db.execute("SELECT job_id, state, plan FROM jobs LIMIT 1").fetchall()  # the table is ours
+        except sqlite3.Error as exc:
+            raise JobsDatabaseError(f"--jobs-db {path}: not a usable jobs database ({exc})") from None
 
     def mark_interrupted(self, now: float) -> int:
         """Jobs a previous server left running: FAILED, with a message."""
         with self._lock:
             cur = self._db.execute(
                 "UPDATE jobs SET state = ?, end_time = ?, error_code = ?, error_message = ? WHERE state IN (?, ?)",
-                (FAILED, now, _code(grpc.StatusCode.UNAVAILABLE), SHUTDOWN_MESSAGE, PENDING, RUNNING),
+                (int(FAILED), now, UNAVAILABLE_CODE, SHUTDOWN_MESSAGE, int(PENDING), int(RUNNING)),
             )
             return cur.rowcount
 
     def put(self, job: Job) -> None:
-        values = tuple(getattr(job, c) for c in _COLUMNS)
+        values = tuple(int(job.state) if c == "state" else getattr(job, c) for c in _COLUMNS)
         with self._lock:
             self._db.execute(f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", values)
 
@@ -127,14 +145,16 @@ class JobStore:
 
 def _job(row) -> Job:
     job = Job(**dict(zip(_COLUMNS, row)))
+    job.state = JobState(job.state)
     job.done.set()  # stored jobs are only read back when ended (or by a new server)
     return job
 
 
 class JobRegistry:
-    def __init__(self, pool: SolverPool, retention_s: float = DEFAULT_RETENTION_S, db_path: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, pool: SolverPool, describe_failure: DescribeFailure, retention_s: float = DEFAULT_RETENTION_S,
+                 db_path: str | None = None, clock: Callable[[], float] = time.time) -> None:
         self.pool = pool
+        self.describe_failure = describe_failure
         self.retention_s = retention_s
         self.clock = clock
         self._jobs: dict[str, Job] = {}  # running jobs, and ended ones when there is no store
@@ -175,28 +195,25 @@ class JobRegistry:
                     job.state, job.started_at = RUNNING, time.monotonic()
                 on_progress(job, value)
 
+        failed: BaseException | None = None
+        result = None
         try:
             result = work(job.cancel.is_set, progress)
-        except QueueFull:  # not raised: admission happened in start()
-            result = _Failure(grpc.StatusCode.RESOURCE_EXHAUSTED, "the solve queue is full")
-        except SolveAborted as exc:
-            result = _Failure(grpc.StatusCode.CANCELLED, str(exc)) if job.cancel.is_set() else _Failure(grpc.StatusCode.UNAVAILABLE, str(exc))
-        except WorkerFailed as exc:
-            log.error("job %s: %s", job.job_id, exc)
-            result = _Failure(grpc.StatusCode.INTERNAL, f"the solver failed (job {job.job_id})")
-        except Exception:  # noqa: BLE001
-            log.exception("job %s: unexpected error", job.job_id)
-            result = _Failure(grpc.StatusCode.INTERNAL, f"internal error (job {job.job_id})")
+        except Exception as exc:
+            failed = exc
         with self._lock:
             if job.state in ENDED:  # recorded FAILED by close() meanwhile
                 return
             if job.started_at is not None:
                 job.elapsed_s = time.monotonic() - job.started_at
-            if isinstance(result, _Failure):
-                if result.code == grpc.StatusCode.CANCELLED:
+            if failed is not None:
+                if isinstance(failed, SolveAborted) and job.cancel.is_set():
                     job.state = CANCELLED  # cancelled while waiting, or killed: keep the best snapshot
+                elif job.plan and getattr(failed, "kind", None) == "time":
+                    job.state = SUCCEEDED  # stopped at the service's time limit: the best plan so far stands
                 else:
-                    job.state, job.error_code, job.error_message = FAILED, _code(result.code), result.message
+                    job.state = FAILED
+                    job.error_code, job.error_message = self.describe_failure(failed, job.job_id)
             else:
                 finish(job, result)
                 if job.state not in ENDED:
@@ -267,7 +284,7 @@ class JobRegistry:
                 if job.started_at is not None:
                     job.elapsed_s = time.monotonic() - job.started_at
                 job.state, job.end_time = FAILED, now
-                job.error_code, job.error_message = _code(grpc.StatusCode.UNAVAILABLE), SHUTDOWN_MESSAGE
+                job.error_code, job.error_message = UNAVAILABLE_CODE, SHUTDOWN_MESSAGE
                 job.cancel.set()
                 stopped.append(replace(job))
         if self.store is not None:
@@ -276,14 +293,3 @@ class JobRegistry:
             self.store.close()
         for job in stopped:
             job.done.set()
-
-
-@dataclass(frozen=True)
-class _Failure:
-    code: grpc.StatusCode
-    message: str
-
-
-def failure(code: grpc.StatusCode, message: str) -> _Failure:
-    """What a job's ``work`` returns for a failed solve (e.g. INVALID_ARGUMENT from the worker)."""
-    return _Failure(code, message)

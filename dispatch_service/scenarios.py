@@ -1,7 +1,7 @@
-"""What-if scenarios on domain objects: applying a variant to a problem, one travel matrix shared
-by all variants, and how a variant's plan differs from the base plan (KPI deltas, plan diff).
+"""What-if scenarios on domain objects: applying a variant to a problem, and how a variant's
+plan differs from the base plan (KPI deltas, plan diff).
 
-No protobuf here; ``convert_realtime`` reads and writes the wire shapes.
+No protobuf here; ``convert`` reads and writes the wire shapes.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import numpy as np
 
 from solver import limits as L
 from solver.errors import Violation
-from solver.locations import Locations
-from solver.model import Break, Engineer, LatLng, Order, Plan, Problem, Shift, TravelMatrices
+from solver.model import Break, Engineer, LatLng, Order, Plan, Problem, Shift
 
 MAX_SCENARIOS = 16
 COPY_JITTER_M = 500.0
@@ -188,33 +187,6 @@ def _field_for(kind: str, rest: str, origin: str) -> str:
     if "start_time" in rest and ".breaks" not in rest:
         return "shift_start_offset"
     return "shift_end_offset"
-
-
-# ---------------------------------------------------------------------------------------------
-# One travel matrix for all scenarios
-
-
-def shared_matrices(problems: Sequence[Problem], compute) -> list[TravelMatrices]:
-    """Travel matrices for each problem, cut from one matrix over the union of their points.
-
-    ``compute(lat, lng) -> TravelMatrices`` builds the union's matrix (the problems share their
-    travel model; scenarios never change it)."""
-    keys: dict[tuple[float, float], int] = {}
-    index_maps = []
-    for p in problems:
-        loc = Locations.of(p)
-        idx = np.empty(loc.size, dtype=np.int64)
-        for k, key in enumerate(zip(loc.lat_deg.tolist(), loc.lng_deg.tolist())):
-            idx[k] = keys.setdefault(key, len(keys))
-        index_maps.append(idx)
-    points = np.array(list(keys), dtype=np.float64).reshape(-1, 2)
-    union = compute(points[:, 0], points[:, 1])
-    out = []
-    for idx in index_maps:
-        sub = np.ix_(idx, idx)
-        unroutable = frozenset(k for k, u in enumerate(idx.tolist()) if u in union.unroutable)
-        out.append(TravelMatrices(np.ascontiguousarray(union.duration_s[sub]), np.ascontiguousarray(union.distance_m[sub]), unroutable))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,142 +1,85 @@
-"""The gRPC server: the DispatchService servicer, health checking, reflection and shutdown."""
+"""The gRPC server: the thin DispatchService servicer (each method hands its request to the
+app layer, ``app.py``, and maps a failure to a status in one place), health checking,
+reflection and shutdown."""
 
 from __future__ import annotations
 
 import logging
 import signal
+import socket
+import ssl
 import sys
 import threading
 import time
 import uuid
 from concurrent import futures
-from dataclasses import replace
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from dispatch_service import admission, convert, errors, logging_setup, travel
-from dispatch_service.planning import PlanningServicerMixin, service_violations
+from dispatch_service import errors, logging_setup, travel
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
-from dispatch_service.config import ServerConfig
+from dispatch_service.app import App, Call
+from dispatch_service.config import ConfigError, ServerConfig
 from dispatch_service.interceptors import RequestContextInterceptor
+from dispatch_service.jobs import JobStore
 from dispatch_service.logging_setup import current_request_id
-from dispatch_service.realtime import RealtimeServicerMixin
-from dispatch_service.analytics_rpc import AnalyticsServicerMixin
-from dispatch_service.worker_task import SolveTask
-from dispatch_service.workers import QueueFull, SolveAborted, SolverPool, WorkerFailed
-from solver.limits import Limits
-from solver.validation import validate
+from dispatch_service.workers import SolverPool
 
 log = logging.getLogger("dispatch_service")
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["DispatchService"].full_name
-MIN_TIME_LIMIT_S = 0.05
-RETRY_AFTER_MS = "1000"
 
 
-class DispatchServicer(PlanningServicerMixin, RealtimeServicerMixin, AnalyticsServicerMixin, pb_grpc.DispatchServiceServicer):
-    def __init__(self, config: ServerConfig, pool: SolverPool) -> None:
-        self.config = config
-        self.pool = pool
-        self.limits = Limits(max_orders=config.max_orders, max_engineers=config.max_engineers)
-        self.metrics = None  # dispatch_service.metrics.Metrics when metrics are on
-        self.init_realtime()  # solve jobs (realtime.py)
+def _call(context: grpc.ServicerContext) -> Call:
+    cancelled = threading.Event()
+    context.add_callback(cancelled.set)  # fires within milliseconds of a cancel
+    remaining = context.time_remaining()
+    return Call(cancelled, None if remaining is None else time.monotonic() + remaining)
 
-    def Solve(self, request: pb.SolveRequest, context: grpc.ServicerContext) -> pb.SolveResponse:
+
+def _unary(name: str):
+    def handler(self, request, context):
         request_id = current_request_id() or uuid.uuid4().hex[:16]
-        context.set_trailing_metadata((("request-id", request_id),))
         try:
-            return self._solve(request, context, request_id)
-        except _Abort as abort:
-            if abort.trailers:
-                context.set_trailing_metadata((("request-id", request_id), *abort.trailers))
-            if abort.status is not None:
-                # abort_with_status replaces the trailers: keep the request id among them.
-                trailers = (*tuple(abort.status.trailing_metadata or ()), ("request-id", request_id))
-                context.abort_with_status(abort.status._replace(trailing_metadata=trailers))
-            context.abort(abort.code, abort.message)
-        except Exception:
-            log.exception("request %s: unexpected error", request_id)
-            context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id})")
+            return getattr(self.app, name)(request, _call(context))
+        except Exception as exc:
+            errors.abort(context, exc, request_id)
 
-    def _solve(self, request: pb.SolveRequest, context: grpc.ServicerContext, request_id: str) -> pb.SolveResponse:
-        started = time.perf_counter()
-        oversize = admission.oversize(request, self.limits)
-        if oversize:  # refused from the list lengths, before building anything from them
-            log.info("request %s: too large (%d orders, %d engineers)", request_id, len(request.orders), len(request.engineers))
-            raise _Abort(status=errors.invalid_argument(oversize))
-        problem, violations = convert.request_to_problem(request)
-        seen = {v.field for v in violations}
-        violations += [v for v in validate(problem, self.limits) if v.field not in seen]
-        violations += service_violations(problem, travel.service())
-        if self.config.reject_ended_shifts:
-            violations += admission.ended_shifts(request, self.config.clock())
-        if violations:
-            log.info("request %s: invalid (%d violations)", request_id, len(violations))
-            raise _Abort(status=errors.invalid_argument(violations))
-        if request.validate_only:
-            response = pb.SolveResponse(label=request.label)
-            response.stats.status = pb.VALIDATED
-            return response
+    return handler
 
-        remaining = context.time_remaining()
-        # The time limit is the caller's whole budget: conversion and validation used some.
-        time_limit_s = max(MIN_TIME_LIMIT_S, problem.options.time_limit_s - (time.perf_counter() - started))
-        deadline = None
-        if remaining is not None:
-            # Python gRPC does not propagate deadlines: cap the search so the answer is sent
-            # before the caller gives up.
-            time_limit_s = max(MIN_TIME_LIMIT_S, min(time_limit_s, remaining - self.config.deadline_margin_s))
-            deadline = time.monotonic() + remaining
-        problem = replace(problem, options=replace(problem.options, time_limit_s=time_limit_s))
 
-        done = threading.Event()
-        context.add_callback(done.set)  # fires within milliseconds of a cancel
-        solve_started = time.perf_counter()
+def _streaming(name: str):
+    def handler(self, request, context):
+        request_id = current_request_id() or uuid.uuid4().hex[:16]
         try:
-            outcome = self.pool.run(SolveTask(problem, self.limits), aborted=done.is_set, deadline=deadline)
-        except QueueFull:
-            raise _Abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"the solve queue is full ({self.pool.depth} solves admitted); retry later",
-                trailers=(("retry-after-ms", RETRY_AFTER_MS),),
-            ) from None
-        except SolveAborted as exc:
-            code = grpc.StatusCode.CANCELLED if done.is_set() else grpc.StatusCode.DEADLINE_EXCEEDED
-            raise _Abort(code, str(exc)) from None
-        except WorkerFailed as exc:
-            log.error("request %s: %s", request_id, exc)
-            raise _Abort(grpc.StatusCode.INTERNAL, f"the solver failed (request id {request_id})") from None
-        if self.metrics is not None:
-            self.metrics.solve_seconds.observe(time.perf_counter() - solve_started)
-        if outcome.kind == "invalid":
-            raise _Abort(status=errors.invalid_argument(outcome.value))
-        if outcome.kind != "plan":
-            log.error("request %s: solver error\n%s", request_id, outcome.value)
-            raise _Abort(grpc.StatusCode.INTERNAL, f"the solver failed (request id {request_id})")
-        plan = outcome.value
-        log.info(
-            "request %s: %d orders, %d engineers, %s, %d served, %.3f s",
-            request_id, len(problem.orders), len(problem.engineers), plan.stats.status.value,
-            plan.kpis.orders_served, time.perf_counter() - started,
-        )
-        return convert.plan_to_response(plan, time_limit_s)
+            yield from getattr(self.app, name)(request, _call(context))
+        except Exception as exc:
+            errors.abort(context, exc, request_id)
+
+    return handler
 
 
-class _Abort(Exception):
-    """Ends a call with a status; raised inside the handler, turned into ``context.abort``."""
+class DispatchServicer(pb_grpc.DispatchServiceServicer):
+    """Thin: each RPC is one app call."""
 
-    def __init__(
-        self,
-        code: grpc.StatusCode = grpc.StatusCode.INTERNAL,
-        message: str = "",
-        status: grpc.Status | None = None,
-        trailers: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status, self.trailers = code, message, status, trailers
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    Solve = _unary("solve")
+    SolveStream = _streaming("solve_stream")
+    StartSolve = _unary("start_solve")
+    GetSolve = _unary("get_solve")
+    CancelSolve = _unary("cancel_solve")
+    ListSolves = _unary("list_solves")
+    CompareScenarios = _unary("compare")
+    EvaluatePlan = _unary("evaluate")
+    RecommendInsertion = _unary("recommend")
+    ComputeMatrix = _unary("compute_matrix")
+    EstimateArrival = _unary("estimate_arrival")
+    AnalyzeHistory = _unary("analyze_history")
 
 
 class DispatchServer:
@@ -147,19 +90,40 @@ class DispatchServer:
         # Maps load here (for the cheap geo RPCs) and in every worker before it reports ready,
         # so the port opens, and health says SERVING, only once they are all loaded.
         self.travel = travel.configure(dict(config.maps))
+        self._check_tls()
+        _check_address(config.address)
+        if config.jobs_db:  # a corrupt database refuses the start before any worker is spawned
+            JobStore(config.jobs_db).close()
         self.pool = SolverPool(
             workers=config.workers, queue_size=config.queue_size, grace_s=config.solver_stop_grace_s,
             max_worker_rss_mb=config.max_worker_rss_mb, map_paths=dict(config.maps), niceness=config.worker_niceness,
+            memory_cap_mb=config.worker_memory_cap_mb, stall_s=config.worker_stall_s, wait_ready=False,
         )
+        self.quick = SolverPool(
+            workers=max(1, config.quick_workers), queue_size=config.quick_queue_size, grace_s=config.solver_stop_grace_s,
+            max_worker_rss_mb=config.max_worker_rss_mb, map_paths=dict(config.maps), niceness=0,
+            memory_cap_mb=config.worker_memory_cap_mb, stall_s=config.worker_stall_s, wait_ready=False, name="quick",
+        )
+        try:  # both pools start at once; the port opens only when every worker is ready
+            self.pool.wait_ready()
+            self.quick.wait_ready()
+        except BaseException:
+            self._close_pools()
+            raise
         options = [
             ("grpc.max_receive_message_length", config.max_message_bytes),
             ("grpc.max_send_message_length", config.max_message_bytes),
+            # A second server on the same port must fail to start, not share its connections.
+            ("grpc.so_reuseport", 0),
         ]
         # Health checks run on their own threads (see RequestContextInterceptor), and at most
         # workers + queue_size handler threads ever wait for solves: the rest stay free for
         # cheap calls (validation, refusals), so those never wait behind solves.
         self._health_pool = futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
-        rpc_threads = max(config.rpc_threads, config.workers + config.queue_size + config.reserved_rpc_threads)
+        rpc_threads = max(
+            config.rpc_threads,
+            config.workers + config.queue_size + max(1, config.quick_workers) + config.quick_queue_size + config.reserved_rpc_threads,
+        )
         self.calls = RequestContextInterceptor(self._health_pool)
         interceptors: list[grpc.ServerInterceptor] = [self.calls]
         self.metrics = None
@@ -176,8 +140,14 @@ class DispatchServer:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=rpc_threads, thread_name_prefix="rpc"), options=options, interceptors=interceptors
         )
-        self.servicer = DispatchServicer(config, self.pool)
-        self.servicer.metrics = self.metrics
+        try:
+            self.app = App(config, self.pool, self.quick)
+        except Exception:
+            self.pool.close()
+            self.quick.close()
+            raise
+        self.app.metrics = self.metrics
+        self.servicer = DispatchServicer(self.app)
         pb_grpc.add_DispatchServiceServicer_to_server(self.servicer, self.server)
         # Non-blocking health: answers come from the server's own threads even when every
         # handler thread is busy.
@@ -189,19 +159,41 @@ class DispatchServer:
         self._stopped = threading.Event()
         self._stop_done = threading.Event()
 
-    def start(self) -> int:
+    def _check_tls(self) -> None:
+        """TLS files that are missing, unreadable or do not match: one clear line, before anything
+        starts (gRPC itself only says it failed to bind)."""
         c = self.config
         if (c.tls_cert is None) != (c.tls_key is None) or (c.tls_client_ca and not c.tls_cert):
-            raise ValueError("TLS needs both a certificate and a key (and a client CA only with them)")
-        if c.tls_cert:
-            from dispatch_service.security import server_credentials
+            raise ConfigError("TLS needs both --tls-cert and --tls-key (and --tls-client-ca only with them)")
+        if not c.tls_cert:
+            return
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(c.tls_cert, c.tls_key)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"TLS: cannot read {exc.filename}") from None
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError(f"TLS: --tls-key {c.tls_key} does not match --tls-cert {c.tls_cert}, or one is not PEM ({exc})") from None
+        if c.tls_client_ca:
+            try:
+                ssl.create_default_context(cafile=c.tls_client_ca)
+            except (ssl.SSLError, OSError) as exc:
+                raise ConfigError(f"TLS: --tls-client-ca {c.tls_client_ca} is not a readable PEM CA bundle ({exc})") from None
 
-            credentials = server_credentials(c.tls_cert, c.tls_key, c.tls_client_ca)
-            self.port = self.server.add_secure_port(c.address, credentials)
-        else:
-            self.port = self.server.add_insecure_port(c.address)
+    def start(self) -> int:
+        c = self.config
+        try:
+            if c.tls_cert:
+                from dispatch_service.security import server_credentials
+
+                credentials = server_credentials(c.tls_cert, c.tls_key, c.tls_client_ca)
+                self.port = self.server.add_secure_port(c.address, credentials)
+            else:
+                self.port = self.server.add_insecure_port(c.address)
+        except RuntimeError:  # grpcio raises when the port cannot be bound
+            self.port = 0
         if self.port == 0:
-            raise OSError(f"cannot listen on {self.config.address}")
+            self._close_pools()
+            raise ConfigError(f"cannot listen on {c.address}: the address is in use or not available here")
         self.server.start()
         for service in ("", SERVICE_NAME):
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
@@ -223,13 +215,17 @@ class DispatchServer:
             self.calls.drain()
             self.calls.wait_idle(grace)
             self.server.stop(max(0.0, drain_until - time.monotonic())).wait()
-            self.servicer.close_realtime()  # jobs still running are recorded FAILED
-            self.pool.close()
+            self.app.close()  # jobs still running are recorded FAILED
+            self._close_pools()
             if self.metrics is not None:
                 self.metrics.close()
             self._health_pool.shutdown(wait=False)
         finally:
             self._stop_done.set()
+
+    def _close_pools(self) -> None:
+        self.pool.close()
+        self.quick.close()
 
     def wait(self) -> None:
         self.server.wait_for_termination()
@@ -241,6 +237,27 @@ class DispatchServer:
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
+
+
+def _check_address(address: str) -> None:
+    """Refuses an address another process listens on, before workers start (and before gRPC's
+    own bind error, which is a multi-line log). gRPC binds with SO_REUSEADDR, so the probe does
+    too: a port left in TIME_WAIT by a previous server is free, a listening one is not."""
+    host, _, port_text = address.rpartition(":")
+    host = host.strip("[]")
+    if not port_text.isdigit() or int(port_text) == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host or None, int(port_text), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return  # gRPC reports what it cannot resolve
+    for family, kind, proto, _name, sockaddr in infos[:1]:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(sockaddr)
+            except OSError as exc:
+                raise ConfigError(f"cannot listen on {address}: {exc.strerror or exc} (is another server running there?)") from None
 
 
 def serve(config: ServerConfig) -> None:

@@ -16,7 +16,6 @@ import numpy as np
 
 from geo import GreatCircleProvider, TravelResult, haversine_m
 from geo.polyline import encode_polyline, geojson_linestring
-from solver.insertion import NewTravel
 from solver.locations import Locations
 from solver.model import (
     GeometryFormat,
@@ -32,6 +31,11 @@ from solver.model import (
 
 class UnknownMap(KeyError):
     pass
+
+
+# Travel results kept for repeated questions about the same points (insertion), bounded by size.
+CACHE_BYTES = 256 * 1024 * 1024
+CACHE_ENTRIES = 8
 
 
 _service: TravelService | None = None
@@ -77,11 +81,26 @@ class TravelService:
     def points(self, model: TravelModel, lat_deg: np.ndarray, lng_deg: np.ndarray) -> TravelResult:
         return self.provider(model).matrices(lat_deg, lng_deg)
 
+    def rectangle(self, model: TravelModel, o_lat, o_lng, d_lat, d_lng) -> TravelResult:
+        """Travel from each origin to each destination, ``[origin, destination]``; ``snap_distance_m``
+        and ``unroutable`` list the origins, then the destinations. Great-circle computes only
+        those pairs (on a road network, one engine row per origin)."""
+        o_lat, o_lng, d_lat, d_lng = (np.asarray(a, dtype=np.float64) for a in (o_lat, o_lng, d_lat, d_lng))
+        if isinstance(model, GreatCircleModel):
+            provider = self.provider(model)
+            road_m = provider.detour_factor * haversine_m(o_lat[:, None], o_lng[:, None], d_lat[None, :], d_lng[None, :])
+            distance = np.rint(road_m).astype(np.int64)
+            road_m /= provider.speed_kmh / 3.6
+            duration = np.rint(road_m).astype(np.int64)
+            n = o_lat.size + d_lat.size
+            return TravelResult(duration, distance, np.zeros(n), np.zeros(n, dtype=bool))
+        return self.provider(model).rectangle(np.concatenate([o_lat, d_lat]), np.concatenate([o_lng, d_lng]), o_lat.size)
+
     def matrices_for(self, problem: Problem) -> TravelMatrices:
         locations = Locations.of(problem)
         return to_matrices(self.points(problem.options.travel_model, locations.lat_deg, locations.lng_deg))
 
-    def _base(self, problem: Problem, cache_size: int = 8) -> tuple[np.ndarray, np.ndarray, TravelResult]:
+    def _base(self, problem: Problem) -> tuple[np.ndarray, np.ndarray, TravelResult]:
         """The problem's own travel, cached by its locations and travel model."""
         locations = Locations.of(problem)
         model = problem.options.travel_model
@@ -95,16 +114,25 @@ class TravelService:
         entry = (locations.lat_deg, locations.lng_deg, result)
         with self._lock:
             self._cache[key] = entry
-            while len(self._cache) > cache_size:
+            # Bounded in bytes as well as entries: one 5000-point matrix is 400 MB.
+            while len(self._cache) > CACHE_ENTRIES or (len(self._cache) > 1 and _cache_bytes(self._cache) > CACHE_BYTES):
                 self._cache.popitem(last=False)
         return entry
+
+    def base(self, problem: Problem) -> tuple[np.ndarray, np.ndarray, TravelResult]:
+        """(latitudes, longitudes, travel) of the problem's own locations, cached."""
+        return self._base(problem)
 
     def cached_matrices_for(self, problem: Problem) -> TravelMatrices:
         return to_matrices(self._base(problem)[2])
 
-    def new_point_travel(self, problem: Problem, point: LatLng) -> NewTravel:
-        """Travel between ``point`` and every location of ``problem``: O(n) on great-circle."""
-        lat, lng, base = self._base(problem)
+    def new_point_travel(self, problem: Problem, point: LatLng, base: tuple | None = None):
+        """Travel between ``point`` and every location of ``problem``: O(n) on great-circle
+        (a ``solver.insertion.NewTravel``; workers only). ``base``: ``self.base(problem)``,
+        when the caller keeps it (repeated questions against one plan)."""
+        from solver.insertion import NewTravel
+
+        lat, lng, base = base or self._base(problem)
         model = problem.options.travel_model
         if isinstance(model, GreatCircleModel):
             provider = self.provider(model)
@@ -159,6 +187,10 @@ class TravelService:
         return replace(plan, routes=tuple(routes))
 
 
+def _cache_bytes(cache) -> int:
+    return sum(r.duration_s.nbytes + r.distance_m.nbytes for _, _, r in cache.values())
+
+
 def _vehicle_starts(problem: Problem, locations: Locations) -> dict[tuple[int, int], int]:
     from solver.vehicles import Vehicles
 
@@ -194,12 +226,21 @@ def territory_violations(problem: Problem) -> list[tuple[str, str]]:
             continue
         path = f"engineers[{j}].territory.geojson"
         try:
-            shape = json.loads(engineer.territory.geojson)
+            # NaN and Infinity are not JSON (Python's parser accepts them): refused here, since
+            # shapely fails on them with an error of its own.
+            shape = json.loads(engineer.territory.geojson, parse_constant=_refuse_constant)
+        except _NonFinite as exc:
+            out.append((path, f"must hold only finite numbers, found {exc.args[0]}"))
+            continue
         except (json.JSONDecodeError, RecursionError):
             out.append((path, "must be GeoJSON text"))
             continue
         if not isinstance(shape, dict):
             out.append((path, "must be a GeoJSON object"))
+            continue
+        where = _first_non_finite(shape, "")
+        if where is not None:  # e.g. 1e999, which parses to infinity
+            out.append((path, f"must hold only finite numbers, found {where[1]} at {where[0] or 'the top'}"))
             continue
         from geo.territories import territory_geometry
 
@@ -207,4 +248,34 @@ def territory_violations(problem: Problem) -> list[tuple[str, str]]:
             territory_geometry(shape)
         except (ValueError, TypeError) as exc:
             out.append((path, str(exc)[:200]))
+        except Exception as exc:
+            out.append((path, f"is not a usable polygon ({type(exc).__name__})"))
     return out
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _refuse_constant(name: str):
+    raise _NonFinite(name)
+
+
+def _first_non_finite(value, path: str, depth: int = 0) -> tuple[str, str] | None:
+    """(path inside the GeoJSON, value) of the first number that is not finite."""
+    if isinstance(value, float):
+        return None if np.isfinite(value) else (path, repr(value))
+    if depth > 64:
+        return None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((f"[{k}]", v) for k, v in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        sub = f"{path}{key}" if isinstance(key, str) and key.startswith("[") else f"{path}.{key}" if path else str(key)
+        found = _first_non_finite(item, sub, depth + 1)
+        if found is not None:
+            return found
+    return None

@@ -34,7 +34,7 @@ from google.protobuf import json_format
 from dispatch_service import convert
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
-from dispatch_service.convert_realtime import scenario_from_pb
+from dispatch_service.convert import scenario_from_pb
 from dispatch_service.scenarios import apply_scenario
 
 

@@ -255,6 +255,50 @@ class RoadNetwork:
         distance_m[np.ix_(ok, ok)] = distance_v[np.ix_(pos, pos)]
         return TravelResult(duration_s, distance_m, snap_out, unroutable)
 
+    def rectangle(
+        self, lat_deg, lng_deg, n_origins: int, max_snap_distance_m: float = DEFAULT_MAX_SNAP_DISTANCE_M
+    ) -> TravelResult:
+        """Travel from the first ``n_origins`` points to the others only: ``duration_s`` and
+        ``distance_m`` are (origins, destinations); ``snap_distance_m`` and ``unroutable`` cover
+        every point. Memory and engine work grow with origins x points, not points²."""
+        snaps, snap_distance_m, unroutable = self._snap_routable(lat_deg, lng_deg, max_snap_distance_m)
+        finite = np.isfinite(snap_distance_m)
+        valid = ~unroutable
+        n = valid.size
+        n_dest = n - n_origins
+        duration = np.zeros((n_origins, n_dest), dtype=np.int64)
+        distance = np.zeros((n_origins, n_dest), dtype=np.int64)
+        valid_index = np.flatnonzero(valid)  # point -> position among the valid points
+        position = np.full(n, -1, dtype=np.int64)
+        position[valid_index] = np.arange(valid_index.size)
+        origins = np.flatnonzero(valid[:n_origins])
+        dests = n_origins + np.flatnonzero(valid[n_origins:])
+        unroutable = unroutable.copy()
+        if origins.size and dests.size:
+            assert snaps is not None  # valid points are finite, and finite points were snapped
+            opts = self.point_options(_take(snaps, valid[finite]))
+            targets, slot = self._target_slots(opts)
+            columns = position[dests]
+
+            def fill(start: int) -> None:
+                rows = position[origins[start:start + _ROW_CHUNK]]
+                block = self._packed_block(opts, rows, targets, slot)
+                self._apply_same_street(block, opts, rows)
+                block = block[:, columns]
+                bad = block >= _NO_PATH
+                if bad.any():  # not expected on a strongly connected map; never an exception
+                    unroutable[origins[start:start + _ROW_CHUNK][bad.any(axis=1)]] = True
+                    unroutable[dests[bad.any(axis=0)]] = True
+                    block[bad] = 0
+                d, m = self.weights.unpack(block)
+                duration[np.ix_(origins[start:start + _ROW_CHUNK], dests - n_origins)] = d
+                distance[np.ix_(origins[start:start + _ROW_CHUNK], dests - n_origins)] = m
+
+            for start in range(0, origins.size, _ROW_CHUNK):
+                fill(start)
+        snap_out = np.where(finite, snap_distance_m, np.nan)
+        return TravelResult(duration, distance, snap_out, unroutable)
+
     def extend_matrix(
         self, prev: TravelResult, prev_lat_deg, prev_lng_deg, new_lat_deg: float,
         new_lng_deg: float, max_snap_distance_m: float = DEFAULT_MAX_SNAP_DISTANCE_M,
@@ -381,6 +425,9 @@ class RoadNetworkProvider:
 
     def matrices(self, lat_deg: np.ndarray, lng_deg: np.ndarray) -> TravelResult:
         return self.network.matrices(lat_deg, lng_deg, self.max_snap_distance_m)
+
+    def rectangle(self, lat_deg: np.ndarray, lng_deg: np.ndarray, n_origins: int) -> TravelResult:
+        return self.network.rectangle(lat_deg, lng_deg, n_origins, self.max_snap_distance_m)
 
     def extend_matrix(
         self, prev: TravelResult, prev_lat_deg, prev_lng_deg, new_lat_deg: float, new_lng_deg: float

@@ -221,10 +221,10 @@ def _candidate(state: PlanState, packed: tuple, u: int, v: int, p: int, cost_sca
     x = int(packed[0][u])
 
     def tr(i: int, j: int) -> float:
-        return rules.travel_s(packed[25], packed[29], packed[30], speed, i, j)
+        return rules.travel_s(packed[25], packed[29][0], packed[29][1], speed, i, j)
 
     def dm(i: int, j: int) -> float:
-        return rules.distance_m(packed[26], packed[31], packed[32], i, j)
+        return rules.distance_m(packed[26], packed[29][2], packed[29][3], i, j)
 
     added_travel = tr(prev_loc, x) + tr(x, next_loc) - (tr(prev_loc, next_loc) if m else 0.0)
     added_dist = dm(prev_loc, x) + dm(x, next_loc) - (dm(prev_loc, next_loc) if m else 0.0)

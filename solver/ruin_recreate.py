@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from solver import rules
+from solver.rules import EXACT, RICH
 
 INF = np.inf
 BIG = rules.BIG
@@ -48,8 +49,8 @@ def update_route(inst, st, r):
     assignment costs on the way, and ``rules.route_cost`` for routes whose price depends on
     their schedule (``rich``: breaks, working time, soft deadlines)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
-     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
+    xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     s = n + 2 * r
@@ -63,8 +64,9 @@ def update_route(inst, st, r):
     cost = 0.0
     while node != e:
         lu = loc[node]
-        t = rules.window_start(wlo, whi, node, t + rules.travel_s(dur, xto_s, xfrom_s, speed[r], prev_loc, lu)) + service[node]
-        cost += rules.arc_cost(a[r], b[r], speed[r], dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, prev_loc, lu) + pref[node, r]
+        tt = rules.travel_s(dur, xto_s, xfrom_s, speed[r], prev_loc, lu)
+        t = rules.window_start(wlo, whi, node, t + tt) + service[node]
+        cost += rules.arc_price(a[r], b[r], tt, rules.distance_m(dist, xto_m, xfrom_m, prev_loc, lu)) + pref[node, r]
         dep[node] = t
         ld += demand[node]
         length += 1
@@ -86,7 +88,7 @@ def update_route(inst, st, r):
         node = prv[node]
     load[r] = ld
     rlen[r] = length
-    if length > 0 and rich[r]:
+    if length > 0 and (vflags[r] & RICH) != 0:
         cost = _rich_cost(inst, st, r, length)
     rcost[r] = cost
 
@@ -143,8 +145,8 @@ def _with_insert(inst, st, r, ins_u, ins_after, buf):
 def _best_in_route(inst, st, u, r, best, buf):
     """Best insertion of ``u`` into route ``r``: (delta, node to insert after) or (best, -1)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
-     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
+    xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     found = -1
     if not allowed[u, r] or load[r] + demand[u] > cap[r]:
@@ -155,7 +157,7 @@ def _best_in_route(inst, st, u, r, best, buf):
     lu = loc[u]
     sp = speed[r]
     empty = rlen[r] == 0
-    exact_price = rich[r]
+    exact_price = (vflags[r] & RICH) != 0
     p = s
     lp = vstart[r]
     while True:
@@ -167,9 +169,10 @@ def _best_in_route(inst, st, u, r, best, buf):
             break  # departures only grow along the route: later positions cannot do better
         tt_uq = rules.travel_s(dur, xto_s, xfrom_s, sp, lu, lq)
         if start + service[u] + tt_uq <= lat[q]:
-            delta = a[r] * (tt_pu + tt_uq) + b[r] * (rules.distance_m(dist, xto_m, xfrom_m, lp, lu) + rules.distance_m(dist, xto_m, xfrom_m, lu, lq)) + pref[u, r]
+            delta = rules.arc_price(a[r], b[r], tt_pu + tt_uq, rules.distance_m(dist, xto_m, xfrom_m, lp, lu)
+                                    + rules.distance_m(dist, xto_m, xfrom_m, lu, lq)) + pref[u, r]
             if not empty:
-                delta -= a[r] * rules.travel_s(dur, xto_s, xfrom_s, sp, lp, lq) + b[r] * rules.distance_m(dist, xto_m, xfrom_m, lp, lq)
+                delta -= rules.arc_cost(a[r], b[r], sp, dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, lp, lq)
             if late[u] > 0.0 and start > sla[u]:
                 delta += late[u] * (start - sla[u])
             # ``delta`` (the arcs and u's own lateness) screens positions: what the insertion
@@ -182,7 +185,7 @@ def _best_in_route(inst, st, u, r, best, buf):
                     if c < best:
                         best = c
                         found = p
-                elif not exact[r] or exact_ok(inst, st, r, u, p, buf):
+                elif (vflags[r] & EXACT) == 0 or exact_ok(inst, st, r, u, p, buf):
                     best = delta
                     found = p
         if q == e:
@@ -219,8 +222,7 @@ def insert(inst, st, u, stamp, cstamp, tick, buf, anywhere):
     ``anywhere``, every route); leaves it out when that costs more than its penalty. Returns the
     route (-1: left out)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
-     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     nv = vstart.shape[0]
     best = pen[u]
@@ -280,8 +282,7 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
     """String removals around a random seed order: returns (orders removed into ``removed``,
     routes ruined into ``touched``)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
-     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]
@@ -373,8 +374,7 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
     ``best_st`` the best seen (both updated). Returns the number of improvements of the best.
     ``scal`` (st[8]) = [current cost, best cost]."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
-     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]

@@ -52,8 +52,13 @@ INF = np.inf
 
 # Fields of the instance tuple, by position (numba unpacks tuples; names here for Python).
 FIELDS = ("loc", "service", "wlo", "whi", "demand", "sla", "late", "pen", "allowed", "pref", "vstart", "vend",
-          "slo", "shi", "maxw", "speed", "a", "b", "cap", "span", "exact", "bofs", "be", "bl", "bd", "dur", "dist",
-          "neigh", "vclass", "xto_s", "xfrom_s", "xto_m", "xfrom_m", "rich")
+          "slo", "shi", "maxw", "speed", "a", "b", "cap", "span", "vflags", "bofs", "be", "bl", "bd", "dur", "dist",
+          "neigh", "vclass", "xtra")
+# ``vflags`` bits per vehicle: EXACT, its routes need the full ``schedule`` to be checked;
+# RICH, their price depends on their schedule. ``xtra`` rows: travel to / from the extra site
+# (seconds, then metres). Kept few: compiled helpers that take the tuple copy it on each call.
+EXACT = 1
+RICH = 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,8 +208,8 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
     working-time limit exceeded (capacity and who may serve are ``violations``' business).
     """
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, exact, bofs, be, bl, bd, dur, dist, neigh, vclass,
-     xto_s, xfrom_s, xto_m, xfrom_m, rich) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
+    xto_s, xfrom_s = xtra[0], xtra[1]
     sp = speed[r]
     t0 = slo[r]
     b0i = bofs[r]
@@ -381,18 +386,25 @@ def violations(inst, r, nodes, m, arrivals, starts, bstart):
 
 
 @njit(cache=True, nogil=True)
+def arc_price(a_r, b_r, secs, metres):
+    """The price of driving ``secs`` seconds and ``metres`` metres: seconds × cost per driven
+    second ``a_r`` + metres × cost per metre ``b_r`` (scaled units)."""
+    return a_r * secs + b_r * metres
+
+
+@njit(cache=True, nogil=True)
 def arc_cost(a_r, b_r, speed_r, dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, i, j):
-    """A vehicle driving from location ``i`` to ``j``: seconds × cost per driven second
-    ``a_r`` + metres × cost per metre ``b_r`` (scaled units). Arrays, not the instance tuple,
-    are passed: a tuple of 34 arrays passed to a compiled helper made its caller 4× slower."""
-    return a_r * travel_s(dur, xto_s, xfrom_s, speed_r, i, j) + b_r * distance_m(dist, xto_m, xfrom_m, i, j)
+    """``arc_price`` of a vehicle driving from location ``i`` to ``j``. Arrays, not the
+    instance tuple, are passed: a tuple of 34 arrays passed to a compiled helper made its
+    caller 4× slower."""
+    return arc_price(a_r, b_r, travel_s(dur, xto_s, xfrom_s, speed_r, i, j), distance_m(dist, xto_m, xfrom_m, i, j))
 
 
 @njit(cache=True, nogil=True)
 def travel_cost(inst, r, nodes, m):
     """(arc cost, driven seconds, metres) of vehicle ``r`` visiting ``nodes[:m]``."""
-    loc, vstart, vend, speed, a, b, dur, dist = inst[0], inst[10], inst[11], inst[15], inst[16], inst[17], inst[25], inst[26]
-    xto_s, xfrom_s, xto_m, xfrom_m = inst[29], inst[30], inst[31], inst[32]
+    loc, vstart, vend, speed, a, b, dur, dist, xtra = inst[0], inst[10], inst[11], inst[15], inst[16], inst[17], inst[25], inst[26], inst[29]
+    xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
     if m == 0:
         return 0.0, 0.0, 0.0
     prev = vstart[r]
@@ -467,13 +479,13 @@ def pack(inst, neigh: np.ndarray | None = None, vclass: np.ndarray | None = None
         inst.start_loc.astype(np.int64), inst.end_loc.astype(np.int64),
         inst.shift_lo.astype(np.float64), inst.shift_hi.astype(np.float64), inst.max_work.astype(np.float64),
         inst.speed.astype(np.float64), inst.a_time.astype(np.float64), inst.b_dist.astype(np.float64),
-        inst.capacity.astype(np.float64), np.asarray(inst.span, dtype=np.float64), exact_vehicles(inst), offsets,
+        inst.capacity.astype(np.float64), np.asarray(inst.span, dtype=np.float64),
+        (exact_vehicles(inst) * EXACT + rich_vehicles(inst) * RICH).astype(np.int8), offsets,
         np.ascontiguousarray(brk[:, 0]), np.ascontiguousarray(brk[:, 1]), np.ascontiguousarray(brk[:, 2]),
         _int64(inst.duration), _int64(inst.distance),
         np.zeros((n, 1), dtype=np.int64) if neigh is None else neigh,
         np.arange(nv, dtype=np.int64) if vclass is None else vclass,
-        *(np.ascontiguousarray(x, dtype=np.int64) for x in extra),
-        rich_vehicles(inst),
+        np.ascontiguousarray(np.vstack([np.asarray(x, dtype=np.int64) for x in extra]).reshape(4, -1)),
     )
 
 

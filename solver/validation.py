@@ -286,3 +286,87 @@ def _check_horizon(c: _Collector, problem: Problem) -> None:
         "engineers",
         f"shifts must span at most {L.MAX_HORIZON_S // 86400} days from the earliest start to the latest end, span {horizon_s / 86400:.1f} days",
     )
+
+
+def replan_violations(problem: Problem) -> list[Violation]:
+    """The re-planning state in full: references (engineers and orders of this request, each
+    order pinned once, a start with an order in progress, the shifts of previous routes), ranges
+    (times, costs, tolerance) and consistency (each engineer's state once, an order in progress
+    started at most ``MAX_DURATION_S`` before the engineer's first shift and not after the last,
+    previous routes once per shift, each order in at most one previous route).
+
+    The same reference rules and words as ``solver.replan.check`` (the solver's own guard, run
+    again when a worker prepares the problem); this module loads no compiled code, so the
+    server can run it."""
+    ctx = problem.replan
+    if ctx is None:
+        return []
+    c = _Collector()
+    _check_time(c, "replan.freeze_before_time", ctx.freeze_before_s)
+    orders = {o.id for o in problem.orders}
+    engineers = {e.id: e for e in problem.engineers}
+    ends = [s.end_s for e in problem.engineers for s in e.shifts]
+    latest_end = max(ends) if ends else 0
+    seen: dict[str, int] = {}
+    pinned: dict[str, str] = {}
+    for k, state in enumerate(ctx.engineer_states):
+        p = f"replan.engineer_states[{k}]"
+        if state.engineer_id not in engineers:
+            c.add(f"{p}.engineer_id", f"names no engineer of this request ('{state.engineer_id[:40]}')")
+        elif state.engineer_id in seen:
+            c.add(f"{p}.engineer_id", f"engineer '{_short(state.engineer_id)}' already has a state at replan.engineer_states[{seen[state.engineer_id]}]")
+        else:
+            seen[state.engineer_id] = k
+        ids = ([state.in_progress_order_id] if state.in_progress_order_id else []) + list(state.committed_order_ids)
+        for j, oid in enumerate(ids):
+            field = f"{p}.in_progress_order_id" if state.in_progress_order_id and j == 0 else f"{p}.committed_order_ids[{j - (1 if state.in_progress_order_id else 0)}]"
+            if oid not in orders:
+                c.add(field, f"names no order of this request ('{oid[:40]}')")
+            elif oid in pinned:
+                c.add(field, f"order '{oid[:40]}' is already pinned by {pinned[oid]}")
+            else:
+                pinned[oid] = p
+        start = state.in_progress_start_s
+        field = f"{p}.in_progress_start_time"
+        if start is None:
+            if state.in_progress_order_id:
+                c.add(field, "is required with in_progress_order_id")
+            continue
+        if not _check_time(c, field, start):
+            continue
+        if not state.in_progress_order_id:
+            c.add(field, "is only allowed with in_progress_order_id")
+            continue
+        engineer = engineers.get(state.engineer_id)
+        if engineer is None or not engineer.shifts:
+            continue
+        first, last = engineer.shifts[0].start_s, engineer.shifts[-1].end_s
+        if not first - L.MAX_DURATION_S <= start <= last:
+            c.add(field, f"must lie between 7 days before the engineer's first shift and the end of the last shift, got {start} s")
+        elif latest_end - start > L.MAX_HORIZON_S:  # the first shift is stretched back to it
+            c.add(field, f"stretches the plan past {L.MAX_HORIZON_S // 86400} days from this start to the latest shift end")
+    routes: dict[tuple[str, int], int] = {}
+    listed: dict[str, int] = {}
+    for k, route in enumerate(ctx.previous_routes):
+        p = f"replan.previous_routes[{k}]"
+        engineer = engineers.get(route.engineer_id)
+        if engineer is None:
+            c.add(f"{p}.engineer_id", f"names no engineer of this request ('{route.engineer_id[:40]}')")
+        elif not 0 <= route.shift_index < len(engineer.shifts):
+            c.add(f"{p}.shift_index", f"the engineer has no shift {route.shift_index}")
+        key = (route.engineer_id, route.shift_index)
+        if key in routes:
+            c.add(f"{p}.shift_index", f"repeats the route of replan.previous_routes[{routes[key]}] (same engineer and shift)")
+        else:
+            routes[key] = k
+        for j, oid in enumerate(route.order_ids):
+            if oid in listed:
+                c.add(f"{p}.order_ids[{j}]", f"order '{_short(oid)}' is already in replan.previous_routes[{listed[oid]}]")
+            else:
+                listed[oid] = k
+    for name, value in (("reassignment_cost", ctx.reassignment_cost), ("arrival_shift_cost_per_hour", ctx.arrival_shift_cost_per_hour)):
+        if not (math.isfinite(value) and 0 <= value <= 1e6):
+            c.add(f"replan.{name}", f"must be a finite number in [0, 1e+06], got {value}")
+    if not 0 <= ctx.arrival_tolerance_s <= 7 * 86400:
+        c.add("replan.arrival_tolerance", "must be non-negative and at most 7 days")
+    return c.violations

@@ -140,7 +140,7 @@ def test_100000_orders_are_refused_before_anything_is_built(stub, channel, monke
     alone: the conversion to domain objects never runs."""
     calls = []
     original = convert.request_to_problem
-    monkeypatch.setattr(convert, "request_to_problem", lambda request: calls.append(len(request.orders)) or original(request))
+    monkeypatch.setattr(convert, "request_to_problem", lambda request, **kw: calls.append(len(request.orders)) or original(request, **kw))
     with pytest.raises(grpc.RpcError) as info:
         stub.Solve(_many_orders(100_000), timeout=60)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT

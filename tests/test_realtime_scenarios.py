@@ -12,7 +12,7 @@ from google.protobuf import json_format
 from dispatch_service import convert
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.errors import field_violations
-from dispatch_service.scenarios import ScenarioSpec, apply_scenario, plan_diff, shared_matrices
+from dispatch_service.scenarios import ScenarioSpec, apply_scenario, plan_diff
 from dispatch_service.travel import matrices_for
 from tests.builders import at, engineer, order, request
 from tests.plan_checks import assert_plan_obeys_hard_rules
@@ -152,25 +152,6 @@ def test_shift_offsets_keep_breaks_inside_the_shift():
     assert brk.latest_start_s + brk.duration_s <= shift.end_s
     gone = apply_scenario(base, ScenarioSpec("shorter", shift_end_offset_s=-3 * 3600)).problem
     assert gone.engineers[0].shifts[0].breaks == ()
-
-
-def test_shared_matrices_equal_each_problems_own():
-    base = _problem()
-    variants = [base, apply_scenario(base, ScenarioSpec("d", order_scale=2)).problem,
-                apply_scenario(base, ScenarioSpec("r", remove_order_ids=("w1",))).problem]
-    calls = []
-
-    def compute(lat, lng):
-        calls.append(len(lat))
-        from dispatch_service.realtime import _points_matrices
-
-        return _points_matrices(base, lat, lng)
-
-    shared = shared_matrices(variants, compute)
-    assert len(calls) == 1
-    for problem, m in zip(variants, shared):
-        own = matrices_for(problem)
-        assert np.array_equal(own.duration_s, m.duration_s) and np.array_equal(own.distance_m, m.distance_m)
 
 
 def test_plan_diff_of_a_plan_with_itself_is_empty(stub):

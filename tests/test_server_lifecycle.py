@@ -157,3 +157,48 @@ def test_solver_workers_run_at_lower_priority(server):
     mine = _niceness(os.getpid())
     pids = server.pool.worker_pids()
     assert pids and all(_niceness(p) == min(19, mine + server.config.worker_niceness) for p in pids)
+
+
+_CHILD = """
+import sys
+from dispatch_service.config import ServerConfig
+from dispatch_service.server import DispatchServer
+from dispatch_service.api.v1 import dispatch_pb2 as pb
+from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
+from tests.builders import engineer, order, request
+import grpc
+
+def main():
+    server = DispatchServer(ServerConfig(address="127.0.0.1:0", workers=1, queue_size=0))
+    port = server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = pb_grpc.DispatchServiceStub(channel)
+            req = request([order("a", 1), order("b", 2)], [engineer("e")])
+            plan = stub.Solve(req, timeout=60)
+            assert plan.routes[0].visits
+            routes = [pb.PlannedRoute(engineer_id="e", order_ids=["a"])]
+            stub.EvaluatePlan(pb.EvaluatePlanRequest(problem=req, routes=routes), timeout=60)
+            new = request([order("c", 3)], [engineer("e")]).orders[0]
+            stub.RecommendInsertion(pb.RecommendInsertionRequest(problem=req, current_routes=routes, order=new), timeout=60)
+            stub.CompareScenarios(pb.CompareScenariosRequest(base=req, scenarios=[pb.Scenario(name="x", order_scale=2)]), timeout=60)
+    finally:
+        server.stop(grace_s=0.5)
+    heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("ortools", "numba", "llvmlite"))
+    print("HEAVY", len(heavy), heavy[:5])
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_the_server_process_never_imports_ortools_or_numba(tmp_path):
+    """Solves, evaluation, insertion and scenarios all run in workers: after serving each of
+    them through a real stub, the server process has loaded neither OR-Tools nor numba."""
+    script = tmp_path / "child.py"
+    script.write_text(_CHILD)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, str(script)], cwd=root, env={**os.environ, "PYTHONPATH": root},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "HEAVY 0 []" in done.stdout, done.stdout

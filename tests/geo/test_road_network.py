@@ -189,3 +189,18 @@ def test_oakland_map_builds_and_routes(oakland_map):
     lat, lng = random_points(net, 8, seed=9, jitter_deg=1e-4)
     r = net.matrices(lat, lng)
     assert not r.unroutable.any() and r.duration_s[~np.eye(8, dtype=bool)].min() >= 0
+
+
+def test_a_rectangle_equals_the_block_of_the_full_matrix(li_network):
+    """ComputeMatrix asks for origins x destinations only: the same numbers as that block of the
+    full matrix, including two points on one street and an unroutable destination."""
+    lat, lng = random_points(li_network, 30, seed=4)
+    lat[8], lng[8] = lat[2] + 2e-6, lng[2] + 2e-6  # a destination on an origin's street
+    lat, lng = np.append(lat, 47.3769), np.append(lng, 8.5417)  # Zürich: off this map
+    full = li_network.matrices(lat, lng)
+    rect = li_network.rectangle(lat, lng, 5)
+    assert rect.duration_s.shape == (5, 26)
+    assert np.array_equal(rect.unroutable, full.unroutable) and rect.unroutable[-1]
+    ok = ~full.unroutable[5:]
+    assert np.array_equal(rect.duration_s[:, ok], full.duration_s[:5, 5:][:, ok])
+    assert np.array_equal(rect.distance_m[:, ok], full.distance_m[:5, 5:][:, ok])
