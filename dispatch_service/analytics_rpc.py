@@ -4,8 +4,9 @@ The server only collects columns (cheap: batches are columnar) and enforces the 
 checking and analysing a large history takes seconds of CPU under the GIL, so it runs in a
 solver worker process, admitted through the same bounded queue as solves (RESOURCE_EXHAUSTED
 when full) and bounded by the run limit of tasks without a time limit of their own
-(``--quick-run-limit``). A cancelled call or an expired deadline kills that worker's analysis
-after the pool's stop grace (the analysis has no stop flag to poll), and the worker is replaced.
+(``ServerConfig.quick_run_limit_s``, 120 s). A cancelled call or an expired deadline kills that
+worker's analysis after the pool's stop grace (the analysis has no stop flag to poll), and the
+worker is replaced.
 """
 
 from __future__ import annotations
