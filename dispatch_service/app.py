@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,7 @@ class App:
         self.pool = pool  # solves
         self.quick = quick  # evaluation, insertion, matrices: never behind a long solve
         self.limits = Limits(max_orders=config.max_orders, max_engineers=config.max_engineers)
-        self.metrics = None  # dispatch_service.metrics.Metrics when metrics are on
+        self.metrics: Any = None  # dispatch_service.metrics.Metrics when metrics are on
         self.jobs = JobRegistry(pool, errors.job_failure, retention_s=config.job_retention_s, db_path=config.jobs_db, clock=config.clock)
         # Plans in force whose admission passed and whose timing the quick worker keeps:
         # digest -> (engineer ids, order ids), for repeated insertion questions.

@@ -49,6 +49,7 @@ from solver.model import (
     Territory,
     TerritoryMode,
     TimeWindow,
+    TravelModel,
     UnassignedReason,
     ViolationType,
 )
@@ -179,7 +180,8 @@ def _order(r: _Reader, p: str, o: pb.Order) -> Order:
         windows.append(TimeWindow(r.time(w, "start_time", f"{wp}.start_time"), r.time(w, "end_time", f"{wp}.end_time")))
     return Order(
         id=o.id,
-        location=r.latlng(o, "location", f"{p}.location"),
+        # A missing location is a violation the reader recorded; the order is reported, never solved.
+        location=r.latlng(o, "location", f"{p}.location"),  # type: ignore[arg-type]
         service_duration_s=r.duration(o, "service_duration", f"{p}.service_duration") or 0,
         time_windows=tuple(windows),
         sla_deadline_s=r.time(o, "sla_deadline", f"{p}.sla_deadline"),
@@ -218,7 +220,7 @@ def _engineer(r: _Reader, p: str, e: pb.Engineer) -> Engineer:
         shifts.append(Shift(start, end, tuple(breaks)))
     return Engineer(
         id=e.id,
-        start_location=r.latlng(e, "start_location", f"{p}.start_location"),
+        start_location=r.latlng(e, "start_location", f"{p}.start_location"),  # type: ignore[arg-type]  # as for orders
         end_location=r.latlng(e, "end_location", f"{p}.end_location", required=False),
         shifts=tuple(shifts),
         skills=tuple((s.name, s.level or 1) for s in e.skills),
@@ -246,7 +248,7 @@ def _options(r: _Reader, o: pb.SolveOptions) -> SolveOptions:
         limit = o.time_limit.seconds + o.time_limit.nanos / 1e9
     w = o.objective_weights
     gc = o.travel_model.great_circle
-    travel_model = GreatCircleModel(_opt(gc, "speed_kmh", 40.0), _opt(gc, "detour_factor", 1.3))
+    travel_model: TravelModel = GreatCircleModel(_opt(gc, "speed_kmh", 40.0), _opt(gc, "detour_factor", 1.3))
     if o.travel_model.WhichOneof("model") == "road_network":
         rn = o.travel_model.road_network
         travel_model = RoadNetworkModel(rn.map_id, _opt(rn, "max_snap_distance_meters", 500.0))
@@ -453,29 +455,29 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
             m.territory.outside_cost = e.territory.outside_cost
         for name, level in e.skills:
             m.skills.add(name=name, level=level)
-        for s in e.shifts:
-            sm = m.shifts.add(start_time=_ts(s.start_s), end_time=_ts(s.end_s))
-            for b in s.breaks:
+        for shift in e.shifts:
+            sm = m.shifts.add(start_time=_ts(shift.start_s), end_time=_ts(shift.end_s))
+            for b in shift.breaks:
                 sm.breaks.add(
                     earliest_start_time=_ts(b.earliest_start_s), latest_start_time=_ts(b.latest_start_s), duration=_dur(b.duration_s)
                 )
-    o = problem.options
+    so = problem.options
     opts = req.options
-    opts.time_limit.CopyFrom(_dur(o.time_limit_s))
-    opts.search_mode = _SEARCH_PB[o.search_mode]
-    opts.random_seed = o.random_seed
-    opts.objective_weights.travel = o.weights.travel
-    opts.objective_weights.lateness = o.weights.lateness
-    opts.objective_weights.unassigned = o.weights.unassigned
-    if isinstance(o.travel_model, GreatCircleModel):
-        opts.travel_model.great_circle.speed_kmh = o.travel_model.speed_kmh
-        opts.travel_model.great_circle.detour_factor = o.travel_model.detour_factor
+    opts.time_limit.CopyFrom(_dur(so.time_limit_s))
+    opts.search_mode = _SEARCH_PB[so.search_mode]
+    opts.random_seed = so.random_seed
+    opts.objective_weights.travel = so.weights.travel
+    opts.objective_weights.lateness = so.weights.lateness
+    opts.objective_weights.unassigned = so.weights.unassigned
+    if isinstance(so.travel_model, GreatCircleModel):
+        opts.travel_model.great_circle.speed_kmh = so.travel_model.speed_kmh
+        opts.travel_model.great_circle.detour_factor = so.travel_model.detour_factor
     else:
-        opts.travel_model.road_network.map_id = o.travel_model.map_id
-        opts.travel_model.road_network.max_snap_distance_meters = o.travel_model.max_snap_distance_m
-    opts.non_preferred_engineer_cost = o.non_preferred_engineer_cost
-    opts.solution_limit = o.solution_limit
-    opts.geometry_format = _GEOMETRY_PB[o.geometry_format]
+        opts.travel_model.road_network.map_id = so.travel_model.map_id
+        opts.travel_model.road_network.max_snap_distance_meters = so.travel_model.max_snap_distance_m
+    opts.non_preferred_engineer_cost = so.non_preferred_engineer_cost
+    opts.solution_limit = so.solution_limit
+    opts.geometry_format = _GEOMETRY_PB[so.geometry_format]
     if problem.replan is not None:
         c = problem.replan
         m = req.replan
@@ -706,7 +708,7 @@ class ArrivalQuery:
     destination: LatLng
     departure_s: int
     speed_factor: float
-    travel_model: object
+    travel_model: TravelModel
     geometry_format: GeometryFormat | None  # None: not a known format (a violation says so)
 
 

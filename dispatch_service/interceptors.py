@@ -7,7 +7,8 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent import futures
-from typing import Any, ContextManager
+from contextlib import AbstractContextManager
+from typing import Any
 
 import grpc
 
@@ -17,7 +18,7 @@ HEALTH_PREFIX = "/grpc.health.v1.Health/"
 
 # A scope is entered before the behaviour runs and exited after it (with the exception, if
 # any); it may read ``context.code()`` on exit.
-ScopeFactory = Callable[[grpc.ServicerContext], ContextManager[Any]]
+ScopeFactory = Callable[[grpc.ServicerContext], AbstractContextManager[Any]]
 
 _KINDS = (
     ("unary_unary", grpc.unary_unary_rpc_method_handler, False),
@@ -55,7 +56,7 @@ def wrap_handler(
                     return _b(request, context)
         pool = thread_pool or getattr(behaviour, "experimental_thread_pool", None)
         if pool is not None:
-            wrapped.experimental_thread_pool = pool  # read by grpc when it schedules the call
+            wrapped.experimental_thread_pool = pool  # type: ignore[attr-defined]  # read by grpc when it schedules the call
         return factory(wrapped, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
     return handler
 

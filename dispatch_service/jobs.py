@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from dispatch_service.workers import SolveAborted, SolverPool
 
@@ -168,7 +169,7 @@ class JobRegistry:
 
     # -- starting and running -------------------------------------------------------------------
     def start(self, label: str, order_count: int, engineer_count: int, work: JobWork,
-              finish: Callable[[Job, object], None], on_progress: Callable[[Job, object], None]) -> Job:
+              finish: Callable[[Job, Any], None], on_progress: Callable[[Job, Any], None]) -> Job:
         """Admits and starts a job; raises ``QueueFull`` (or ``SolveAborted`` when closing).
 
         ``work(cancelled, progress)`` runs the solve; ``finish(job, result)`` and

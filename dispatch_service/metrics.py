@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -33,13 +34,14 @@ class Metrics:
         self.queue_depth.set_function(queue_depth)
         self.workers = Gauge("dispatch_solver_workers", "Live solver worker processes.", registry=self.registry)
         self.workers.set_function(workers)
-        self._httpd = None
+        self._httpd: Any = None  # the WSGI server once serving
 
     def serve(self, address: str) -> int:
         """Starts the HTTP endpoint (``/metrics``) on ``host:port``; returns the bound port."""
         host, _, port = address.rpartition(":")
-        self._httpd, _thread = start_http_server(int(port), addr=host.strip("[]") or "127.0.0.1", registry=self.registry)
-        return self._httpd.server_address[1]
+        httpd, _thread = start_http_server(int(port), addr=host.strip("[]") or "127.0.0.1", registry=self.registry)
+        self._httpd = httpd
+        return int(httpd.server_address[1])
 
     def close(self) -> None:
         if self._httpd is not None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 
 
 def _clock(ts, with_date: bool) -> str:
-    t = datetime.fromtimestamp(ts.seconds, tz=timezone.utc)
+    t = datetime.fromtimestamp(ts.seconds, tz=UTC)
     return t.strftime("%m-%d %H:%M" if with_date else "%H:%M")
 
 

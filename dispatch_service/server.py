@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from concurrent import futures
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -126,7 +127,7 @@ class DispatchServer:
         )
         self.calls = RequestContextInterceptor(self._health_pool)
         interceptors: list[grpc.ServerInterceptor] = [self.calls]
-        self.metrics = None
+        self.metrics: Any = None  # dispatch_service.metrics.Metrics when metrics are on
         if config.metrics_address:
             from dispatch_service.metrics import Metrics, MetricsInterceptor
 
@@ -185,6 +186,7 @@ class DispatchServer:
             if c.tls_cert:
                 from dispatch_service.security import server_credentials
 
+                assert c.tls_key is not None  # configuration requires the key with the certificate
                 credentials = server_credentials(c.tls_cert, c.tls_key, c.tls_client_ca)
                 self.port = self.server.add_secure_port(c.address, credentials)
             else:
@@ -197,7 +199,7 @@ class DispatchServer:
         self.server.start()
         for service in ("", SERVICE_NAME):
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
-        if self.metrics is not None:
+        if self.metrics is not None and c.metrics_address is not None:
             self.metrics_port = self.metrics.serve(c.metrics_address)
         return self.port
 
@@ -274,7 +276,7 @@ def serve(config: ServerConfig) -> None:
         f"{len(config.auth_tokens)} bearer token(s)" if config.auth_tokens else "no authentication",
         "on" if config.reflection else "off",
     )
-    if server.metrics is not None:
+    if server.metrics is not None and config.metrics_address is not None:
         log.info("metrics on http://%s:%d/metrics", config.metrics_address.rpartition(":")[0], server.metrics_port)
     server.wait()
     server.stop()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -136,7 +138,7 @@ class TravelService:
         model = problem.options.travel_model
         if isinstance(model, GreatCircleModel):
             provider = self.provider(model)
-            road_m = provider.detour_factor * haversine_m(np.float64(point.lat), np.float64(point.lng), lat, lng)
+            road_m = provider.detour_factor * haversine_m(np.asarray(point.lat), np.asarray(point.lng), lat, lng)
             metres = np.rint(road_m).astype(np.int64)
             seconds = np.rint(road_m / (provider.speed_kmh / 3.6)).astype(np.int64)
             return NewTravel(seconds, seconds, metres, metres, False)
@@ -213,7 +215,7 @@ def inside_territory(problem: Problem) -> np.ndarray | None:
     lat = np.array([o.location.lat for o in problem.orders])
     lng = np.array([o.location.lng for o in problem.orders])
     inside = np.ones((len(problem.orders), len(problem.engineers)), dtype=bool)
-    shapes = [json.loads(problem.engineers[j].territory.geojson) for j in with_area]
+    shapes = [json.loads(t.geojson) for j in with_area if (t := problem.engineers[j].territory) is not None]
     inside[:, with_area] = inside_matrix(shapes, lat, lng).T
     return inside
 
@@ -267,6 +269,7 @@ def _first_non_finite(value, path: str, depth: int = 0) -> tuple[str, str] | Non
         return None if np.isfinite(value) else (path, repr(value))
     if depth > 64:
         return None
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):

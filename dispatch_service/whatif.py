@@ -61,7 +61,7 @@ def load(path: str | pathlib.Path) -> pb.CompareScenariosRequest:
             json_format.ParseDict(doc["options"], request.base.options)
         if doc.get("label"):
             request.base.label = str(doc["label"])
-        for k, scenario in enumerate(doc["scenarios"]):
+        for scenario in doc["scenarios"]:
             json_format.ParseDict(scenario, request.scenarios.add())
     except (OSError, json.JSONDecodeError, json_format.ParseError, TypeError) as exc:
         raise ScenarioFileError(f"{path}: {exc}") from None
@@ -117,7 +117,7 @@ def rows(response: pb.CompareScenariosResponse) -> list[list[str]]:
         resp = _hm(_secs(k.mean_response_time)) if k.HasField("mean_response_time") else "–"
         resp_d = "" if is_base or not d.HasField("mean_response_time") else f" ({'+' if _secs(d.mean_response_time) > 0 else ''}{_hm(_secs(d.mean_response_time))})"
 
-        def delta(text: str) -> str:
+        def delta(text: str, is_base: bool = is_base) -> str:
             return "" if is_base else f" ({text})"
 
         out.append([

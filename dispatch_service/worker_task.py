@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from dispatch_service import travel
 from dispatch_service.tasks import EvaluateTask, InsertionTask, MatrixTask, Progress, SolveTask
@@ -107,7 +108,7 @@ def _insertion(task: InsertionTask) -> tuple[str, object]:
 def _solve_with_progress(task: SolveTask, should_stop: Callable[[], bool], progress: Callable[[Progress], None]) -> Plan:
     started = time.perf_counter()
     progress(Progress(0.0, 0, None))  # the job is running: a worker has it
-    state = {"count": 0, "sent_at": None, "objective": None}
+    state: dict[str, Any] = {"count": 0, "sent_at": None, "objective": None}
 
     def due() -> bool:
         sent = state["sent_at"]

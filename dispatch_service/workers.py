@@ -186,7 +186,7 @@ class SolverPool:
         self._all: set[_Worker] = set()
         self._starting = [self._spawn() for _ in range(workers)]
         for future in self._starting:
-            future.add_done_callback(lambda f: f.exception() is None and self._put_idle(f.result()))
+            future.add_done_callback(self._started)
         if wait_ready:
             self.wait_ready()
 
@@ -227,7 +227,11 @@ class SolverPool:
             if self._closed:
                 return
         future = self._spawn()
-        future.add_done_callback(lambda f: f.exception() is None and self._put_idle(f.result()))
+        future.add_done_callback(self._started)
+
+    def _started(self, future) -> None:
+        if future.exception() is None:
+            self._put_idle(future.result())
 
     def _put_idle(self, worker: _Worker) -> None:
         with self._changed:

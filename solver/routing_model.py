@@ -498,7 +498,7 @@ class RoutingModel:
         # limit; with breaks on asymmetric (road) matrices that check was seen to use all of it.
         # Bound it; the search proper gets the rest (set again below).
         if read_budget_s is None:
-            read_budget_s = max(0.1, min(2.0, 0.2 * time_limit_s))
+            read_budget_s = min(max(0.1, min(2.0, 0.2 * time_limit_s)), time_limit_s)
         params.time_limit.FromMilliseconds(max(1, int(read_budget_s * 1000)))
         routing.CloseModelWithParameters(params)  # before reading routes, with our parameters
         node_of = {int(i): node for node, i in enumerate(self.served)}

@@ -107,12 +107,20 @@ def search(
                                 stop.deadline, started, first_s, should_stop=should_stop, on_solution=on_solution,
                                 on_sequences=on_sequences, config=config)
     assert model is not None  # built above whenever the problem is not decomposed
-    solution = model.search(max(0.01, stop.left_s()), should_stop=should_stop, on_solution=on_solution,
+    left_s = stop.left_s()
+    if starts and left_s < 0.02:
+        # No time for OR-Tools to even read the plan: the kernel's (or construction's) stands.
+        return Solution([list(s) for s in starts[0]], SolveStatus.CANCELLED if stop.cancelled() else SolveStatus.TIME_LIMIT,
+                        -1, first_s, 1, time.perf_counter() - started)
+    solution = model.search(max(0.01, left_s), should_stop=should_stop, on_solution=on_solution,
                             on_sequences=on_sequences, sequences_interval_s=interval_s, starts=starts,
                             start_streamed=streamed, first_solution_s=first_s, origin_s=started,
                             # OR-Tools' check of a start plan takes long with breaks at a few
-                            # hundred orders: its budget comes from the whole limit, not the rest.
-                            read_budget_s=max(0.1, min(2.0, 0.2 * time_limit_s)), config=config)
+                            # hundred orders: its budget comes from the whole limit (a fifth, up
+                            # to 2 s), but never past the time left; a start it could not check
+                            # in time stays the fallback.
+                            read_budget_s=min(max(0.1, min(2.0, 0.2 * time_limit_s)), max(0.02, left_s)),
+                            config=config)
     if solution.status is SolveStatus.TIME_LIMIT and not any(solution.sequences) and solution.solutions_found <= 1:
         # OR-Tools hands back its trivial "nothing performed" assignment when the time runs
         # out while it builds a first plan: that is no plan, and its orders were never tried.

@@ -10,6 +10,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.errors import field_violations
+from dispatch_service import convert
+from solver.limits import Limits
+from solver.validation import validate
 from tests.builders import at, valid_request
 
 
@@ -68,7 +71,34 @@ CASES = [
 ]
 
 
+def _violations(request: pb.SolveRequest) -> dict[str, str]:
+    """Conversion and validation, as admission runs them, called directly (no server)."""
+    problem, found = convert.request_to_problem(request)
+    seen = {v.field for v in found}
+    return {v.field: v.description for v in found + [v for v in validate(problem, Limits()) if v.field not in seen]}
+
+
 @pytest.mark.parametrize("mutate,field,words", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_validation_names_the_field(mutate, field, words):
+    """Every case of the table, straight through conversion and validation."""
+    request = valid_request()
+    mutate(request)
+    violations = _violations(request)
+    assert field in violations, violations
+    assert words in violations[field], violations[field]
+
+
+def test_the_base_request_converts_and_validates_cleanly():
+    assert _violations(valid_request()) == {}
+
+
+# Through the real server: a few cases of each kind, to show admission maps them to
+# INVALID_ARGUMENT with BadRequest field violations (the table itself runs directly above).
+GRPC_CASES = [c for c in CASES if c[0] in {"order-id-duplicate", "latitude-nan", "window-inverted", "priority-unknown",
+                                            "order-location-missing", "penalty-nan"}]
+
+
+@pytest.mark.parametrize("mutate,field,words", [c[1:] for c in GRPC_CASES], ids=[c[0] for c in GRPC_CASES])
 def test_invalid_request_names_the_field(stub, mutate, field, words):
     """The error is INVALID_ARGUMENT with a BadRequest violation at exactly ``field``."""
     request = valid_request()
