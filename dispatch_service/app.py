@@ -46,12 +46,13 @@ from dispatch_service.scenarios import (
     plan_diff,
     scenario_violation_paths,
 )
-from dispatch_service.tasks import EvaluateTask, InsertionTask, Progress, SolveTask
+from dispatch_service.tasks import EvaluateTask, InsertionTask, Progress, SlotsTask, SolveTask
 from dispatch_service.workers import Outcome, QueueFull, SolveAborted, SolverPool, WorkerOverrun
 from solver import limits as L
 from solver.errors import InvalidProblem, Violation
 from solver.limits import Limits
 from solver.model import GreatCircleModel, Plan, Problem, RoadNetworkModel
+from solver.slots import MAX_GRID_SLOTS, grid_violations
 from solver.validation import order_violations, replan_violations, validate
 
 log = logging.getLogger("dispatch_service")
@@ -59,6 +60,8 @@ log = logging.getLogger("dispatch_service")
 MIN_TIME_LIMIT_S = 0.05
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
 MAX_CANDIDATES = 100
+MAX_BOOKING_ORDERS = 100  # new orders per RecommendSlots call
+DEFAULT_MAX_SLOTS = 10
 MAX_MATRIX_POINTS = 5_000
 MAX_MATRIX_PAIRS = 1_000_000
 SMALL_MATRIX_PAIRS = 40_000  # answered in the server: cheaper than a trip to a worker
@@ -133,22 +136,19 @@ class App:
 
     def counts(self, request: pb.SolveRequest, prefix: str = "") -> list[Violation]:
         """Limits decided from list lengths alone (nothing converted yet)."""
+        n = convert.request_sizes(request)
         out = []
-        n_orders, n_engineers = len(request.orders), len(request.engineers)
-        if n_orders > self.limits.max_orders:
-            out.append(Violation(f"{prefix}orders", f"at most {self.limits.max_orders} orders are accepted, got {n_orders}"))
-        if n_engineers > self.limits.max_engineers:
-            out.append(Violation(f"{prefix}engineers", f"at most {self.limits.max_engineers} engineers are accepted, got {n_engineers}"))
-        if out or not request.HasField("replan"):
+        if n.orders > self.limits.max_orders:
+            out.append(Violation(f"{prefix}orders", f"at most {self.limits.max_orders} orders are accepted, got {n.orders}"))
+        if n.engineers > self.limits.max_engineers:
+            out.append(Violation(f"{prefix}engineers", f"at most {self.limits.max_engineers} engineers are accepted, got {n.engineers}"))
+        if out:
             return out
-        r = request.replan
-        if len(r.engineer_states) > n_engineers + COUNT_SLACK:
-            out.append(Violation(f"{prefix}replan.engineer_states", f"at most {n_engineers + COUNT_SLACK} states are accepted (one per engineer, plus {COUNT_SLACK}), got {len(r.engineer_states)}"))
-        out += _route_counts(r.previous_routes, request, f"{prefix}replan.previous_routes")
-        if not out:
-            committed = sum(len(s.committed_order_ids) for s in r.engineer_states)
-            if committed > n_orders + COUNT_SLACK:
-                out.append(Violation(f"{prefix}replan.engineer_states", f"at most {n_orders + COUNT_SLACK} committed order ids are accepted (the request's orders, plus {COUNT_SLACK}), got {committed}"))
+        if n.replan_states > n.engineers + COUNT_SLACK:
+            out.append(Violation(f"{prefix}replan.engineer_states", f"at most {n.engineers + COUNT_SLACK} states are accepted (one per engineer, plus {COUNT_SLACK}), got {n.replan_states}"))
+        elif n.committed_ids > n.orders + COUNT_SLACK:
+            out.append(Violation(f"{prefix}replan.engineer_states", f"at most {n.orders + COUNT_SLACK} committed order ids are accepted (the request's orders, plus {COUNT_SLACK}), got {n.committed_ids}"))
+        out += _route_counts((n.previous_routes, n.previous_route_ids), n, f"{prefix}replan.previous_routes")
         return out
 
     def _ended_shifts(self, request: pb.SolveRequest, prefix: str) -> list[Violation]:
@@ -156,12 +156,10 @@ class App:
         could never be carried out, which usually means a time-zone or date bug."""
         now_s = self.config.clock()
         now_text = datetime.fromtimestamp(int(now_s), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        out = []
-        for i, engineer in enumerate(request.engineers):
-            for k, shift in enumerate(engineer.shifts):
-                if shift.HasField("end_time") and shift.end_time.seconds < now_s:
-                    out.append(Violation(f"{prefix}engineers[{i}].shifts[{k}].end_time", f"ended before the server's current time ({now_text})"))
-        return out
+        return [
+            Violation(f"{prefix}engineers[{i}].shifts[{k}].end_time", f"ended before the server's current time ({now_text})")
+            for i, k, end_s in convert.shift_end_times(request) if end_s < now_s
+        ]
 
     def _check_model_size(self, problem: Problem, prefix: str = "") -> None:
         """Refuses a solve whose OR-Tools model would not fit the configured memory."""
@@ -298,7 +296,7 @@ class App:
     def start_solve(self, request: pb.SolveRequest, call: Call) -> pb.SolveJob:
         problem = self.admit(request, solving=not request.validate_only)
         if request.validate_only:
-            return convert.validated_job(uuid.uuid4().hex, request.label, self.config.clock(), len(request.orders), len(request.engineers))
+            return convert.validated_job(uuid.uuid4().hex, problem.label, self.config.clock(), len(problem.orders), len(problem.engineers))
         limit_s = problem.options.time_limit_s
         task = SolveTask(problem, self.limits, progress=True, progress_plans=True)
 
@@ -321,12 +319,12 @@ class App:
                 job.plan = convert.plan_bytes(p.plan, limit_s)
 
         try:
-            job = self.jobs.start(request.label, len(request.orders), len(request.engineers), work, finish, on_progress)
+            job = self.jobs.start(problem.label, len(problem.orders), len(problem.engineers), work, finish, on_progress)
         except QueueFull as exc:
             raise failures.Busy(str(exc)) from None
         except SolveAborted as exc:
             raise failures.Unavailable(str(exc)) from None
-        log.info("job %s started: %d orders, %d engineers", job.job_id, len(request.orders), len(request.engineers))
+        log.info("job %s started: %d orders, %d engineers", job.job_id, len(problem.orders), len(problem.engineers))
         return convert.job_to_pb(job.snapshot())
 
     def _job(self, job_id: str, find: Callable[[str], object]):
@@ -391,20 +389,15 @@ class App:
         )
 
     def _scenario_counts(self, request: pb.CompareScenariosRequest) -> list[Violation]:
-        out = []
         if len(request.scenarios) > MAX_SCENARIOS:
-            out.append(Violation("scenarios", f"at most {MAX_SCENARIOS} scenarios are accepted, got {len(request.scenarios)}"))
-            return out
-        for k, s in enumerate(request.scenarios):
-            p = f"scenarios[{k}]"
-            for field, n, limit in (
-                ("add_orders", len(s.add_orders), self.limits.max_orders), ("add_engineers", len(s.add_engineers), self.limits.max_engineers),
-                ("remove_order_ids", len(s.remove_order_ids), len(request.base.orders)),
-                ("remove_engineer_ids", len(s.remove_engineer_ids), len(request.base.engineers)),
-            ):
-                if n > limit:
-                    out.append(Violation(f"{p}.{field}", f"at most {limit} entries are accepted, got {n}"))
-        return out
+            return [Violation("scenarios", f"at most {MAX_SCENARIOS} scenarios are accepted, got {len(request.scenarios)}")]
+        base = convert.request_sizes(request.base)
+        limits = {"add_orders": self.limits.max_orders, "add_engineers": self.limits.max_engineers,
+                  "remove_order_ids": base.orders, "remove_engineer_ids": base.engineers}
+        return [
+            Violation(f"scenarios[{k}].{field}", f"at most {limits[field]} entries are accepted, got {n}")
+            for k, sizes in enumerate(convert.scenario_sizes(request)) for field, n in sizes.items() if n > limits[field]
+        ]
 
     def _run_all(self, problems: list[Problem], slots: int, call: Call) -> list[Plan]:
         """Solves every problem in the pool, at most ``slots`` at a time. The first admission
@@ -467,16 +460,19 @@ class App:
 
     # -- evaluation and insertion ---------------------------------------------------------------
     def evaluate(self, request: pb.EvaluatePlanRequest, call: Call) -> pb.EvaluatePlanResponse:
-        too_large = self.counts(request.problem, "problem.") + _route_counts(request.routes, request.problem, "routes")
+        too_large = self.counts(request.problem, "problem.") + _route_counts(convert.route_sizes(request.routes), convert.request_sizes(request.problem), "routes")
         if too_large:
             raise InvalidProblem(too_large)  # from the list lengths, before anything is built
         problem = replace(self.admit(request.problem, prefix="problem.", solving=False), replan=None)  # checked as it is
         task = EvaluateTask(problem, convert.planned_routes_from_pb(request.routes))
         return convert.evaluation_to_response(result(self.run(self.quick, task, call), "evaluation"))
 
-    def recommend(self, request: pb.RecommendInsertionRequest, call: Call) -> pb.RecommendInsertionResponse:
-        # A plan asked about before (same bytes) passed admission then: only the new order is
-        # checked and sent, so repeated questions cost milliseconds.
+    def _plan_in_force(self, request) -> tuple[bytes, Problem | None, tuple | None, tuple[frozenset[str], frozenset[str]]]:
+        """(key, problem, routes, (engineer ids, order ids)) of the plan a question is about.
+
+        A plan asked about before (same bytes) passed admission then: problem and routes are
+        None and only the new orders are checked and sent, so repeated questions cost
+        milliseconds (the quick worker keeps the plan timed under its key)."""
         digest = hashlib.blake2b(digest_size=16)
         digest.update(request.problem.SerializeToString(deterministic=True))
         for route in request.current_routes:
@@ -488,12 +484,22 @@ class App:
                 self._known_plans.move_to_end(key)
         problem = routes = None
         if known is None:  # converted, checked and timed once per plan (in the quick worker)
-            too_large = self.counts(request.problem, "problem.") + _route_counts(request.current_routes, request.problem, "current_routes")
+            too_large = self.counts(request.problem, "problem.") + _route_counts(convert.route_sizes(request.current_routes), convert.request_sizes(request.problem), "current_routes")
             if too_large:
                 raise InvalidProblem(too_large)  # from the list lengths, before anything is built
             problem = replace(self.admit(request.problem, prefix="problem.", solving=False), replan=None)
             routes = convert.planned_routes_from_pb(request.current_routes)
             known = (frozenset(e.id for e in problem.engineers), frozenset(o.id for o in problem.orders))
+        return key, problem, routes, known
+
+    def _remember_plan(self, key: bytes, known: tuple[frozenset[str], frozenset[str]]) -> None:
+        with self._known_lock:
+            self._known_plans[key] = known
+            while len(self._known_plans) > self.config.plan_cache_entries:
+                self._known_plans.popitem(last=False)
+
+    def recommend(self, request: pb.RecommendInsertionRequest, call: Call) -> pb.RecommendInsertionResponse:
+        key, problem, routes, known = self._plan_in_force(request)
         new, violations = convert.order_from_pb(request.order, "order")
         if not request.HasField("order"):
             violations.append(Violation("order", "is required"))
@@ -511,11 +517,61 @@ class App:
             routes = convert.planned_routes_from_pb(request.current_routes)
             outcome = self.run(self.quick, InsertionTask(key, problem, routes, new, max_candidates), call)
         candidates, reason = result(outcome, "candidates")
-        with self._known_lock:
-            self._known_plans[key] = known
-            while len(self._known_plans) > self.config.plan_cache_entries:
-                self._known_plans.popitem(last=False)
+        self._remember_plan(key, known)
         return convert.candidates_to_response(candidates, reason)
+
+    def slots(self, request: pb.RecommendSlotsRequest, call: Call) -> pb.RecommendSlotsResponse:
+        """Visit slots for each new order against the plan in force (``solver.booking``);
+        with ``reserve``, each order's best slot is booked into the plan the next order sees."""
+        violations: list[Violation] = []
+        grid, wire = convert.slot_grid_from_pb(request.slot_grid, "slot_grid")
+        if not request.HasField("slot_grid"):
+            violations.append(Violation("slot_grid", "is required"))
+        else:
+            violations += wire or grid_violations(grid, "slot_grid")
+        if not 0 <= request.max_slots <= MAX_GRID_SLOTS:
+            violations.append(Violation("max_slots", f"must be in [0, {MAX_GRID_SLOTS}], got {request.max_slots}"))
+        if not 1 <= len(request.orders) <= MAX_BOOKING_ORDERS:
+            violations.append(Violation("orders", f"must hold 1 to {MAX_BOOKING_ORDERS} new orders, got {len(request.orders)}"))
+        if not 1 <= len(request.orders) <= MAX_BOOKING_ORDERS:
+            raise InvalidProblem(violations)
+        too_large = self.counts(request.problem, "problem.")
+        if too_large:
+            raise InvalidProblem(violations + too_large)  # from the list lengths, before anything is built
+        # The new orders are checked against the request's ids before the plan is converted,
+        # so a bad grid and bad orders come back together, before any work.
+        engineer_ids = {e.id for e in request.problem.engineers}
+        plan_order_ids = {o.id for o in request.problem.orders}
+        orders: list = []
+        seen: dict[str, int] = {}
+        for k, msg in enumerate(request.orders):
+            path = f"orders[{k}]"
+            new, wire = convert.order_from_pb(msg, path)
+            violations += wire + order_violations(new, path, engineer_ids, self.limits)
+            if new.time_windows:
+                violations.append(Violation(f"{path}.time_windows", "must be empty: the slots offered are the order's windows"))
+            if new.id in plan_order_ids:
+                violations.append(Violation(f"{path}.id", f"duplicates the id of an order of the plan ('{shown(new.id)}')"))
+            elif new.id in seen:
+                violations.append(Violation(f"{path}.id", f"duplicates the id of orders[{seen[new.id]}] ('{shown(new.id)}')"))
+            seen.setdefault(new.id, k)
+            orders.append(new)
+        if violations:
+            raise InvalidProblem(violations)
+        key, problem, routes, known = self._plan_in_force(request)
+        outcome = self.run(self.quick, SlotsTask(key, problem, routes, tuple(orders), grid, request.reserve), call)
+        if outcome.kind == "plan_state_missing":  # the worker was replaced meanwhile
+            problem = replace(self.admit(request.problem, prefix="problem.", solving=False), replan=None)
+            routes = convert.planned_routes_from_pb(request.current_routes)
+            outcome = self.run(self.quick, SlotsTask(key, problem, routes, tuple(orders), grid, request.reserve), call)
+        answers, booked_routes = result(outcome, "slots")
+        self._remember_plan(key, known)
+        out = pb.RecommendSlotsResponse()
+        for new, (offers, best) in zip(orders, answers):
+            out.orders.append(convert.order_slots_to_pb(new.id, offers, request.max_slots or DEFAULT_MAX_SLOTS, best))
+        if booked_routes is not None:
+            out.routes.extend(convert.planned_routes_to_pb(booked_routes))
+        return out
 
     # -- geo ------------------------------------------------------------------------------------
     def compute_matrix(self, request: pb.ComputeMatrixRequest, call: Call) -> pb.ComputeMatrixResponse:
@@ -609,12 +665,13 @@ def travel_model_violations(model, path: str, ranges: bool = True, service: trav
     return out
 
 
-def _route_counts(routes, request: pb.SolveRequest, path: str) -> list[Violation]:
+def _route_counts(routes: tuple[int, int], sizes: convert.Sizes, path: str) -> list[Violation]:
     """A plan's routes, from list lengths: about one per shift, each order about once."""
-    limit = sum(len(e.shifts) for e in request.engineers) + COUNT_SLACK
-    if len(routes) > limit:
-        return [Violation(path, f"at most {limit} routes are accepted (one per shift, plus {COUNT_SLACK}), got {len(routes)}")]
-    ids, id_limit = sum(len(r.order_ids) for r in routes), len(request.orders) + COUNT_SLACK
-    if ids > id_limit:
-        return [Violation(path, f"at most {id_limit} order ids are accepted (the request's orders, plus {COUNT_SLACK}), got {ids}")]
+    n_routes, n_ids = routes
+    limit = sizes.shifts + COUNT_SLACK
+    if n_routes > limit:
+        return [Violation(path, f"at most {limit} routes are accepted (one per shift, plus {COUNT_SLACK}), got {n_routes}")]
+    id_limit = sizes.orders + COUNT_SLACK
+    if n_ids > id_limit:
+        return [Violation(path, f"at most {id_limit} order ids are accepted (the request's orders, plus {COUNT_SLACK}), got {n_ids}")]
     return []

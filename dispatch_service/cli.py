@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     p_whatif = sub.add_parser("whatif", help="compare scenarios from a YAML file and write a report (see `dispatch whatif -h`)", add_help=False)
     p_whatif.add_argument("rest", nargs=argparse.REMAINDER)
 
+    p_slots = sub.add_parser("slots", help="offer a new order the visit slots the plan can keep (see `dispatch slots -h`)", add_help=False)
+    p_slots.add_argument("rest", nargs=argparse.REMAINDER)
+
     p_analyze = sub.add_parser("analyze", help="analyse work-order history (CSV/Parquet) into a report (see `dispatch analyze -h`)", add_help=False)
     p_analyze.add_argument("rest", nargs=argparse.REMAINDER)
 
@@ -43,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     p_build = map_sub.add_parser("build", help="build a map artifact from an OSM extract", add_help=False)
     p_build.add_argument("rest", nargs=argparse.REMAINDER)
 
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["slots"]:  # its own parser (options before positionals, -h)
+        from dispatch_service.slots_cli import main as slots_main
+
+        return slots_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "serve":
         from dispatch_service.jobs import JobsDatabaseError

@@ -9,6 +9,7 @@ the same field paths as ``solver.validation``, which checks everything else.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ from solver.model import (
     UnassignedReason,
     ViolationType,
 )
+from solver.slots import SlotGrid, SlotOffer, SlotReason, ranked
 
 DEFAULT_TIME_LIMIT_S = 10.0
 
@@ -103,11 +105,16 @@ class _Reader:
             return next(iter(table.values()))
         return table[value]
 
-    def latlng(self, msg, field: str, path: str, required: bool = True) -> LatLng | None:
+    def latlng(self, msg, field: str, path: str) -> LatLng:
+        """A required point; a placeholder (0, 0) when missing keeps the rest checkable."""
+        found = self.optional_latlng(msg, field)
+        if found is None:
+            self.violations.append(Violation(path, "is required"))
+            return LatLng(0.0, 0.0)
+        return found
+
+    def optional_latlng(self, msg, field: str) -> LatLng | None:
         if not msg.HasField(field):
-            if required:
-                self.violations.append(Violation(path, "is required"))
-                return LatLng(0.0, 0.0)
             return None
         value = getattr(msg, field)
         return LatLng(value.latitude, value.longitude)
@@ -125,6 +132,49 @@ class _Reader:
                 self.violations.append(Violation(path, "is required"))
             return None
         return getattr(msg, field).seconds
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """A request's list lengths, read without converting anything: the cheap admission limits
+    are decided from these before any domain object is built."""
+
+    orders: int
+    engineers: int
+    shifts: int
+    replan_states: int = 0
+    committed_ids: int = 0
+    previous_routes: int = 0
+    previous_route_ids: int = 0
+
+
+def request_sizes(request: pb.SolveRequest) -> Sizes:
+    sizes = Sizes(len(request.orders), len(request.engineers), sum(len(e.shifts) for e in request.engineers))
+    if not request.HasField("replan"):
+        return sizes
+    r = request.replan
+    routes, ids = route_sizes(r.previous_routes)
+    committed = sum(len(s.committed_order_ids) for s in r.engineer_states)
+    return Sizes(sizes.orders, sizes.engineers, sizes.shifts, len(r.engineer_states), committed, routes, ids)
+
+
+def route_sizes(routes) -> tuple[int, int]:
+    """(routes, order ids in them) of a list of PlannedRoute messages."""
+    return len(routes), sum(len(r.order_ids) for r in routes)
+
+
+def scenario_sizes(request: pb.CompareScenariosRequest) -> list[dict[str, int]]:
+    """Per scenario: the lengths of its lists (call only once their number is known small)."""
+    return [
+        {"add_orders": len(s.add_orders), "add_engineers": len(s.add_engineers),
+         "remove_order_ids": len(s.remove_order_ids), "remove_engineer_ids": len(s.remove_engineer_ids)}
+        for s in request.scenarios
+    ]
+
+
+def shift_end_times(request: pb.SolveRequest) -> list[tuple[int, int, int]]:
+    """(engineer index, shift index, end in Unix seconds) of every shift that has an end."""
+    return [(i, k, s.end_time.seconds) for i, e in enumerate(request.engineers) for k, s in enumerate(e.shifts) if s.HasField("end_time")]
 
 
 def request_to_problem(request: pb.SolveRequest, prefix: str = "") -> tuple[Problem, list[Violation]]:
@@ -180,8 +230,7 @@ def _order(r: _Reader, p: str, o: pb.Order) -> Order:
         windows.append(TimeWindow(r.time(w, "start_time", f"{wp}.start_time"), r.time(w, "end_time", f"{wp}.end_time")))
     return Order(
         id=o.id,
-        # A missing location is a violation the reader recorded; the order is reported, never solved.
-        location=r.latlng(o, "location", f"{p}.location"),  # type: ignore[arg-type]
+        location=r.latlng(o, "location", f"{p}.location"),
         service_duration_s=r.duration(o, "service_duration", f"{p}.service_duration") or 0,
         time_windows=tuple(windows),
         sla_deadline_s=r.time(o, "sla_deadline", f"{p}.sla_deadline"),
@@ -220,8 +269,8 @@ def _engineer(r: _Reader, p: str, e: pb.Engineer) -> Engineer:
         shifts.append(Shift(start, end, tuple(breaks)))
     return Engineer(
         id=e.id,
-        start_location=r.latlng(e, "start_location", f"{p}.start_location"),  # type: ignore[arg-type]  # as for orders
-        end_location=r.latlng(e, "end_location", f"{p}.end_location", required=False),
+        start_location=r.latlng(e, "start_location", f"{p}.start_location"),
+        end_location=r.optional_latlng(e, "end_location"),
         shifts=tuple(shifts),
         skills=tuple((s.name, s.level or 1) for s in e.skills),
         max_working_time_s=r.duration(e, "max_working_time", f"{p}.max_working_time"),
@@ -461,23 +510,23 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
                 sm.breaks.add(
                     earliest_start_time=_ts(b.earliest_start_s), latest_start_time=_ts(b.latest_start_s), duration=_dur(b.duration_s)
                 )
-    so = problem.options
+    options = problem.options
     opts = req.options
-    opts.time_limit.CopyFrom(_dur(so.time_limit_s))
-    opts.search_mode = _SEARCH_PB[so.search_mode]
-    opts.random_seed = so.random_seed
-    opts.objective_weights.travel = so.weights.travel
-    opts.objective_weights.lateness = so.weights.lateness
-    opts.objective_weights.unassigned = so.weights.unassigned
-    if isinstance(so.travel_model, GreatCircleModel):
-        opts.travel_model.great_circle.speed_kmh = so.travel_model.speed_kmh
-        opts.travel_model.great_circle.detour_factor = so.travel_model.detour_factor
+    opts.time_limit.CopyFrom(_dur(options.time_limit_s))
+    opts.search_mode = _SEARCH_PB[options.search_mode]
+    opts.random_seed = options.random_seed
+    opts.objective_weights.travel = options.weights.travel
+    opts.objective_weights.lateness = options.weights.lateness
+    opts.objective_weights.unassigned = options.weights.unassigned
+    if isinstance(options.travel_model, GreatCircleModel):
+        opts.travel_model.great_circle.speed_kmh = options.travel_model.speed_kmh
+        opts.travel_model.great_circle.detour_factor = options.travel_model.detour_factor
     else:
-        opts.travel_model.road_network.map_id = so.travel_model.map_id
-        opts.travel_model.road_network.max_snap_distance_meters = so.travel_model.max_snap_distance_m
-    opts.non_preferred_engineer_cost = so.non_preferred_engineer_cost
-    opts.solution_limit = so.solution_limit
-    opts.geometry_format = _GEOMETRY_PB[so.geometry_format]
+        opts.travel_model.road_network.map_id = options.travel_model.map_id
+        opts.travel_model.road_network.max_snap_distance_meters = options.travel_model.max_snap_distance_m
+    opts.non_preferred_engineer_cost = options.non_preferred_engineer_cost
+    opts.solution_limit = options.solution_limit
+    opts.geometry_format = _GEOMETRY_PB[options.geometry_format]
     if problem.replan is not None:
         c = problem.replan
         m = req.replan
@@ -738,6 +787,79 @@ def arrival_to_response(routable: bool, departure_s: int = 0, duration_s: int = 
     out.arrival_time.seconds = departure_s + duration_s
     out.travel_duration.seconds = duration_s
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Appointment booking (RecommendSlots)
+
+
+_SLOT_REASON_PB = {r: pb.SlotReason.Value(f"SLOT_REASON_{r.name}") for r in SlotReason}
+
+
+def slot_grid_from_pb(g: pb.SlotGrid, path: str = "slot_grid") -> tuple[SlotGrid, list[Violation]]:
+    """The grid as the solver reads it, and what the wire format alone makes invalid (missing
+    required fields, impossible dates); ``solver.booking.grid_violations`` checks the rest."""
+    r = _Reader()
+    length = r.duration(g, "slot_length", f"{path}.slot_length", required=True) or 0
+    first = _date(r, g, "first_day", f"{path}.first_day", required=True) or datetime.date(1970, 1, 1)
+    last = _date(r, g, "last_day", f"{path}.last_day", required=False)
+    blackouts = tuple((b.start_time.seconds if b.HasField("start_time") else None, b.end_time.seconds if b.HasField("end_time") else None)
+                      for b in g.blackouts)
+    grid = SlotGrid(
+        slot_length_s=length, first_day=first, last_day=last,
+        utc_offset_s=r.duration(g, "utc_offset", f"{path}.utc_offset") or 0,
+        daily_starts_s=tuple(d.seconds for d in g.daily_slot_starts),
+        day_start_s=r.duration(g, "day_start", f"{path}.day_start"), day_end_s=r.duration(g, "day_end", f"{path}.day_end"),
+        blackouts=blackouts,
+    )
+    return grid, r.violations
+
+
+def _date(r: _Reader, msg, field: str, path: str, required: bool) -> datetime.date | None:
+    if not msg.HasField(field):
+        if required:
+            r.violations.append(Violation(path, "is required"))
+        return None
+    d = getattr(msg, field)
+    try:
+        return datetime.date(d.year, d.month, d.day)
+    except ValueError:
+        r.violations.append(Violation(path, f"must be a valid calendar date (year, month and day set), got {d.year}-{d.month}-{d.day}"))
+        return None
+
+
+def _booking_slot(o: SlotOffer) -> pb.BookingSlot:
+    m = pb.BookingSlot(start_time=_ts(o.slot.start_s), end_time=_ts(o.slot.end_s), kept=o.kept)
+    if not o.kept:
+        if o.reason is not None:
+            m.reason = _SLOT_REASON_PB[o.reason]
+        return m
+    m.engineer_id, m.shift_index, m.position = o.engineer_id, o.shift_index, o.position
+    m.arrival_time.CopyFrom(_ts(o.arrival_s))
+    m.visit_start_time.CopyFrom(_ts(o.visit_start_s))
+    m.added_cost, m.grade = o.added_cost, o.grade
+    if o.sla_slack_s is not None:
+        m.sla_slack.CopyFrom(_dur(o.sla_slack_s))
+    m.slot_slack.CopyFrom(_dur(o.slot_slack_s))
+    m.day_slack.CopyFrom(_dur(o.day_slack_s))
+    return m
+
+
+def order_slots_to_pb(order_id: str, offers: list[SlotOffer], max_slots: int, reserved: SlotOffer | None) -> pb.OrderSlots:
+    """Kept slots best first (``offers`` ranked by ``solver.booking.ranked``), the rest in time order."""
+    out = pb.OrderSlots(order_id=order_id)
+    for o in ranked(offers)[:max_slots]:
+        out.slots.append(_booking_slot(o))
+    for o in offers:
+        if not o.kept:
+            out.unavailable_slots.append(_booking_slot(o))
+    if reserved is not None:
+        out.reserved_slot.CopyFrom(_booking_slot(reserved))
+    return out
+
+
+def planned_routes_to_pb(routes) -> list[pb.PlannedRoute]:
+    return [pb.PlannedRoute(engineer_id=r.engineer_id, shift_index=r.shift_index, order_ids=list(r.order_ids)) for r in routes]
 
 
 # ---- Service-history analytics (AnalyzeHistory) ---------------------------------------------------

@@ -56,7 +56,7 @@ def wrap_handler(
                     return _b(request, context)
         pool = thread_pool or getattr(behaviour, "experimental_thread_pool", None)
         if pool is not None:
-            wrapped.experimental_thread_pool = pool  # type: ignore[attr-defined]  # read by grpc when it schedules the call
+            setattr(wrapped, "experimental_thread_pool", pool)  # noqa: B010 - read by grpc when it schedules the call
         return factory(wrapped, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
     return handler
 

@@ -34,14 +34,13 @@ class Metrics:
         self.queue_depth.set_function(queue_depth)
         self.workers = Gauge("dispatch_solver_workers", "Live solver worker processes.", registry=self.registry)
         self.workers.set_function(workers)
-        self._httpd: Any = None  # the WSGI server once serving
+        self._httpd: Any = None  # the endpoint's WSGI server once serving
 
     def serve(self, address: str) -> int:
         """Starts the HTTP endpoint (``/metrics``) on ``host:port``; returns the bound port."""
         host, _, port = address.rpartition(":")
-        httpd, _thread = start_http_server(int(port), addr=host.strip("[]") or "127.0.0.1", registry=self.registry)
-        self._httpd = httpd
-        return int(httpd.server_address[1])
+        self._httpd, _thread = start_http_server(int(port), addr=host.strip("[]") or "127.0.0.1", registry=self.registry)
+        return self._httpd.server_address[1]
 
     def close(self) -> None:
         if self._httpd is not None:

@@ -112,7 +112,7 @@ def apply_scenario(base: Problem, spec: ScenarioSpec) -> ScenarioProblem:
             dist = COPY_JITTER_M * np.sqrt(rng.random(extra))
             bearing = rng.random(extra) * 2 * math.pi
             taken = {o.id for o, _ in orders}
-            copies: dict = {}
+            copies: dict[str, int] = {}
             for k in range(extra):
                 source, origin = orders[int(picks[k])]
                 copies[source.id] = copies.get(source.id, 0) + 1

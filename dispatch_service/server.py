@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from concurrent import futures
-from typing import Any
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -28,6 +28,9 @@ from dispatch_service.interceptors import RequestContextInterceptor
 from dispatch_service.jobs import JobStore
 from dispatch_service.logging_setup import current_request_id
 from dispatch_service.workers import SolverPool
+
+if TYPE_CHECKING:
+    from dispatch_service.metrics import Metrics
 
 log = logging.getLogger("dispatch_service")
 
@@ -78,6 +81,7 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
     CompareScenarios = _unary("compare")
     EvaluatePlan = _unary("evaluate")
     RecommendInsertion = _unary("recommend")
+    RecommendSlots = _unary("slots")
     ComputeMatrix = _unary("compute_matrix")
     EstimateArrival = _unary("estimate_arrival")
     AnalyzeHistory = _unary("analyze_history")
@@ -127,7 +131,7 @@ class DispatchServer:
         )
         self.calls = RequestContextInterceptor(self._health_pool)
         interceptors: list[grpc.ServerInterceptor] = [self.calls]
-        self.metrics: Any = None  # dispatch_service.metrics.Metrics when metrics are on
+        self.metrics: Metrics | None = None
         if config.metrics_address:
             from dispatch_service.metrics import Metrics, MetricsInterceptor
 
@@ -186,7 +190,7 @@ class DispatchServer:
             if c.tls_cert:
                 from dispatch_service.security import server_credentials
 
-                assert c.tls_key is not None  # configuration requires the key with the certificate
+                assert c.tls_key is not None  # _check_tls: a certificate comes with its key
                 credentials = server_credentials(c.tls_cert, c.tls_key, c.tls_client_ca)
                 self.port = self.server.add_secure_port(c.address, credentials)
             else:
@@ -199,7 +203,7 @@ class DispatchServer:
         self.server.start()
         for service in ("", SERVICE_NAME):
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
-        if self.metrics is not None and c.metrics_address is not None:
+        if self.metrics is not None and c.metrics_address:
             self.metrics_port = self.metrics.serve(c.metrics_address)
         return self.port
 
@@ -276,7 +280,7 @@ def serve(config: ServerConfig) -> None:
         f"{len(config.auth_tokens)} bearer token(s)" if config.auth_tokens else "no authentication",
         "on" if config.reflection else "off",
     )
-    if server.metrics is not None and config.metrics_address is not None:
+    if server.metrics is not None and config.metrics_address:
         log.info("metrics on http://%s:%d/metrics", config.metrics_address.rpartition(":")[0], server.metrics_port)
     server.wait()
     server.stop()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from solver.limits import Limits
 from solver.model import Order, Plan, PlannedRoute, Problem, TravelModel
+from solver.slots import SlotGrid
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,20 @@ class InsertionTask:
     routes: tuple[PlannedRoute, ...] | None
     order: Order
     max_candidates: int
+
+
+@dataclass(frozen=True)
+class SlotsTask:
+    """Visit slots for new orders against the plan in force (RecommendSlots); the plan travels
+    as for ``InsertionTask`` (``key``, and ``problem``/``routes`` only when the worker may lack
+    it). With ``reserve`` each order's best slot is booked into the plan the next order sees."""
+
+    key: bytes
+    problem: Problem | None
+    routes: tuple[PlannedRoute, ...] | None
+    orders: tuple[Order, ...]
+    grid: SlotGrid
+    reserve: bool
 
 
 @dataclass(frozen=True)

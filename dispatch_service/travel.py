@@ -269,7 +269,7 @@ def _first_non_finite(value, path: str, depth: int = 0) -> tuple[str, str] | Non
         return None if np.isfinite(value) else (path, repr(value))
     if depth > 64:
         return None
-    items: Iterable[tuple[Any, Any]]
+    items: Iterable[tuple[str, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):

@@ -13,14 +13,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from dispatch_service import travel
-from dispatch_service.tasks import EvaluateTask, InsertionTask, MatrixTask, Progress, SolveTask
+from dispatch_service.tasks import EvaluateTask, InsertionTask, MatrixTask, Progress, SlotsTask, SolveTask
 from dispatch_service.travel import inside_territory, matrices_for
+from solver import booking
 from solver.errors import InvalidProblem
 from solver.evaluate import evaluate_plan
 from solver.insertion import PlanState, plan_state, recommend
 from solver.limits import COST_SCALE
-from solver.model import Plan, Problem, TravelMatrices
+from solver.model import Plan, PlannedRoute, Problem, TravelMatrices
 from solver.replan import prepare as prepare_replan
 from solver.solve import solve
 
@@ -62,6 +65,8 @@ def run_task(task, should_stop: Callable[[], bool], progress: Callable[[Progress
             return "evaluation", evaluate_plan(problem, matrices, task.routes, inside_territory(problem))
         if isinstance(task, InsertionTask):
             return _insertion(task)
+        if isinstance(task, SlotsTask):
+            return _slots(task)
         if not task.progress or progress is None:
             problem, matrices = prepare(task.problem)
             return "plan", solve_prepared(problem, matrices, limits=task.limits, should_stop=should_stop)
@@ -80,11 +85,13 @@ def _state_bytes(problem: Problem) -> int:
     return 4 * 8 * n * n
 
 
-def _insertion(task: InsertionTask) -> tuple[str, object]:
+def _timed_plan(task: InsertionTask | SlotsTask) -> tuple[PlanState, tuple] | None:
+    """The plan a question is asked about, timed once and kept under its key (None: the
+    worker does not have it and the task did not bring it)."""
     entry = _plan_states.get(task.key)
     if entry is None:
         if task.problem is None:
-            return "plan_state_missing", task.key
+            return None
         problem = task.problem
         service = travel.service()
         state = plan_state(problem, service.cached_matrices_for(problem), task.routes or ())
@@ -95,7 +102,14 @@ def _insertion(task: InsertionTask) -> tuple[str, object]:
         ):
             _plan_states.popitem(last=False)
     _plan_states.move_to_end(task.key)
-    state, base, _ = entry
+    return entry[0], entry[1]
+
+
+def _insertion(task: InsertionTask) -> tuple[str, object]:
+    timed = _timed_plan(task)
+    if timed is None:
+        return "plan_state_missing", task.key
+    state, base = timed
     problem, new = state.problem, task.order
     inside = inside_territory(replace(problem, orders=(new,)))
     candidates, reason = recommend(
@@ -103,6 +117,55 @@ def _insertion(task: InsertionTask) -> tuple[str, object]:
         None if inside is None else inside[0],
     )
     return "candidates", (candidates, reason)
+
+
+def _slots(task: SlotsTask) -> tuple[str, object]:
+    """Each new order's slot offers; with ``reserve``, its best slot booked into the plan the
+    next order sees. Returns ("slots", (per order: (offers, booked offer or None), the plan's
+    routes at the end or None))."""
+    timed = _timed_plan(task)
+    if timed is None:
+        return "plan_state_missing", task.key
+    state, base = timed
+    problem = state.problem
+    orders = list(task.orders)
+    slots = task.grid.slots()
+    service = travel.service()
+    n0 = len(problem.orders)
+    travels = [service.new_point_travel(problem, o.location, base) for o in orders]
+    inside = inside_territory(replace(problem, orders=tuple(orders)))
+    pair = None
+    if task.reserve and len(orders) > 1:
+        lat = np.array([o.location.lat for o in orders])
+        lng = np.array([o.location.lng for o in orders])
+        pair = service.points(problem.options.travel_model, lat, lng)
+    answers = []
+    reserved: list[int] = []  # orders booked so far, in booking order
+    current = state
+    for k, new in enumerate(orders):
+        site = travels[k]
+        if reserved and pair is not None:
+            site = booking.travel_with_sites(site, n0, pair.duration_s[reserved, k], pair.duration_s[k, reserved],
+                                             pair.distance_m[reserved, k], pair.distance_m[k, reserved])
+        offers = booking.offer_slots(current, new, site, slots, None if inside is None else inside[k])
+        best = booking.ranked(offers)[:1] if task.reserve else []
+        if best:
+            booked_problem, routes, _ = booking.booked_plan(current, new, best[0])
+            reserved.append(k)
+            idx = np.asarray(reserved)
+            empty = np.zeros((1, 1), dtype=np.int64)
+            matrices = booking.with_sites(
+                state.matrices, n0, [travels[a] for a in reserved],
+                empty if pair is None else pair.duration_s[np.ix_(idx, idx)],
+                empty if pair is None else pair.distance_m[np.ix_(idx, idx)])
+            current = plan_state(booked_problem, matrices, routes, keep=(current, best[0].vehicle))
+        answers.append((offers, best[0] if best else None))
+    routes_out = None
+    if task.reserve:
+        routes_out = [PlannedRoute(current.problem.engineers[int(current.vehicles.engineer[v])].id, int(current.vehicles.shift[v]),
+                                   tuple(current.problem.orders[i].id for i in seq))
+                      for v, seq in enumerate(current.sequences) if len(seq)]
+    return "slots", (answers, routes_out)
 
 
 def _solve_with_progress(task: SolveTask, should_stop: Callable[[], bool], progress: Callable[[Progress], None]) -> Plan:

@@ -128,6 +128,8 @@ def _rss_kib(pid: int | None) -> int:
 class _Worker:
     def __init__(self, map_paths: dict[str, str] | None = None, niceness: int = 0) -> None:
         self.conn, child = _CTX.Pipe()
+        self._kill_lock = threading.Lock()
+        self._killed = False
         self.stop_flag = _CTX.Value("b", 0, lock=False)
         self.process = _CTX.Process(target=_worker_main, args=(child, self.stop_flag, os.getpid(), map_paths, niceness), daemon=True)
         self.process.start()
@@ -139,6 +141,12 @@ class _Worker:
         self.conn.recv()
 
     def kill(self) -> None:
+        """Idempotent and safe from two threads at once (a pool closing while the thread that
+        runs a task replaces the same worker): the pipe is closed exactly once."""
+        with self._kill_lock:
+            if self._killed:
+                return
+            self._killed = True
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
@@ -186,7 +194,7 @@ class SolverPool:
         self._all: set[_Worker] = set()
         self._starting = [self._spawn() for _ in range(workers)]
         for future in self._starting:
-            future.add_done_callback(self._started)
+            future.add_done_callback(self._idle_when_ready)
         if wait_ready:
             self.wait_ready()
 
@@ -226,10 +234,9 @@ class SolverPool:
             self._all.discard(worker)
             if self._closed:
                 return
-        future = self._spawn()
-        future.add_done_callback(self._started)
+        self._spawn().add_done_callback(self._idle_when_ready)
 
-    def _started(self, future) -> None:
+    def _idle_when_ready(self, future: Future) -> None:
         if future.exception() is None:
             self._put_idle(future.result())
 

@@ -284,8 +284,12 @@ def warm_up() -> None:
     rules.distance_m(plain[26], plain[29][2], plain[29][3], 4, 1)
     v = inst.v
     out_i, out_f = np.empty(v, dtype=np.int64), np.empty(v)
-    rules.best_insertions(plain, np.asarray([0, 1, 2], dtype=np.int64), np.asarray([0, 2, 3], dtype=np.int64), 2,
-                          out_i, out_f, out_i.copy(), out_f.copy(), out_f.copy())
+    flat, offsets = np.asarray([0, 1, 2], dtype=np.int64), np.asarray([0, 2, 3], dtype=np.int64)
+    rules.best_insertions(plain, flat, offsets, 2, out_i, out_f, out_i.copy(), out_f.copy(), out_f.copy())
+    slot_lo, slot_hi = np.asarray([0.0, 40.0]), np.asarray([30.0, 80.0])
+    grid_i, grid_f = np.empty((2, v), dtype=np.int64), np.empty((2, v))
+    rules.slot_insertions(plain, flat, offsets, 2, slot_lo, slot_hi, grid_i, grid_f, grid_i.copy(), grid_f.copy(),
+                          grid_f.copy())
 
 
 # At import: a time-limited solve must not spend its time loading the compiled kernel.

@@ -67,14 +67,21 @@ class PlanState:
     offsets: np.ndarray  # (vehicles + 1,): where each vehicle's sequence starts in ``flat``
 
 
-def plan_state(problem: Problem, matrices: TravelMatrices, routes: Sequence[PlannedRoute]) -> PlanState:
+def plan_state(problem: Problem, matrices: TravelMatrices, routes: Sequence[PlannedRoute],
+               keep: tuple[PlanState, int] | None = None) -> PlanState:
+    """``keep`` = (a previous state, vehicle ``v``): this plan differs from that one only by
+    orders added to the problem and ``v``'s route, so the other routes' timings are kept."""
     problems = check_routes(problem, routes, path="current_routes")
     if problems:
         raise InvalidProblem(problems)
     vehicles = Vehicles.of(problem, Locations.of(problem))
     sequences = sequences_of(problem, vehicles, routes)
     book = RuleBook(problem, matrices, vehicles, assignment_cost=assignment_costs(problem, None, None).total())
-    timings = tuple(book.times(sequences))
+    if keep is not None:
+        previous, changed = keep
+        timings = tuple(book.time(v, seq) if v == changed else previous.timings[v] for v, seq in enumerate(sequences))
+    else:
+        timings = tuple(book.times(sequences))
     arrays = tuple(np.asarray(s, dtype=np.int64) for s in sequences)
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([a.size for a in arrays])

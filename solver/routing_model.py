@@ -499,6 +499,10 @@ class RoutingModel:
         # Bound it; the search proper gets the rest (set again below).
         if read_budget_s is None:
             read_budget_s = min(max(0.1, min(2.0, 0.2 * time_limit_s)), time_limit_s)
+        if opts.solution_limit:
+            # A search that ends on a solution count must not depend on the machine's speed:
+            # the start plan is checked for as long as the time limit allows.
+            read_budget_s = time_limit_s
         params.time_limit.FromMilliseconds(max(1, int(read_budget_s * 1000)))
         routing.CloseModelWithParameters(params)  # before reading routes, with our parameters
         node_of = {int(i): node for node, i in enumerate(self.served)}

@@ -371,10 +371,10 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
 
 
 @njit(cache=True, nogil=True)
-def violations(inst, r, nodes, m, arrivals, starts, bstart):
-    """``schedule``'s broken rules plus capacity and who may serve (0: the route is feasible)."""
-    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+def _load_and_who(inst, r, nodes, m):
+    """Rules broken beyond the schedule's: capacity, and visits ``r`` may not serve."""
     demand, allowed, cap = inst[4], inst[8], inst[18]
+    viol = 0
     load = 0.0
     for k in range(m):
         load += demand[nodes[k]]
@@ -383,6 +383,13 @@ def violations(inst, r, nodes, m, arrivals, starts, bstart):
     if load > cap[r]:
         viol += 1
     return viol
+
+
+@njit(cache=True, nogil=True)
+def violations(inst, r, nodes, m, arrivals, starts, bstart):
+    """``schedule``'s broken rules plus capacity and who may serve (0: the route is feasible)."""
+    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+    return viol + _load_and_who(inst, r, nodes, m)
 
 
 @njit(cache=True, nogil=True)
@@ -421,18 +428,31 @@ def travel_cost(inst, r, nodes, m):
 
 
 @njit(cache=True, nogil=True)
-def route_cost(inst, r, nodes, m, arrivals, starts, bstart):
-    """(broken rules, cost) of vehicle ``r`` visiting ``nodes[:m]``: arcs, assignment costs,
-    lateness and working time, in scaled units."""
+def _price(inst, r, nodes, m, late_cost, depart, end):
+    """The cost of a scheduled route: arcs, assignment costs, lateness and working time."""
     pref, span = inst[9], inst[19]
-    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
     if m == 0:
-        return viol, 0.0
+        return 0.0
     arcs, secs, metres = travel_cost(inst, r, nodes, m)
     cost = arcs + late_cost + span[r] * (end - depart)
     for k in range(m):
         cost += pref[nodes[k], r]
-    return viol, cost
+    return cost
+
+
+@njit(cache=True, nogil=True)
+def route_cost(inst, r, nodes, m, arrivals, starts, bstart):
+    """(broken rules, cost) of vehicle ``r`` visiting ``nodes[:m]``: arcs, assignment costs,
+    lateness and working time, in scaled units."""
+    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+    return viol, _price(inst, r, nodes, m, late_cost, depart, end)
+
+
+@njit(cache=True, nogil=True)
+def checked_cost(inst, r, nodes, m, arrivals, starts, bstart):
+    """(``violations``, ``route_cost``'s cost) from one schedule."""
+    viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
+    return viol + _load_and_who(inst, r, nodes, m), _price(inst, r, nodes, m, late_cost, depart, end)
 
 
 # --------------------------------------------------------------------------------------------
@@ -497,13 +517,44 @@ BIG = 1e15  # penalty of a mandatory order left out: above any plan's cost
 
 
 @njit(cache=True, nogil=True)
+def best_insertion_in_route(inst, flat, lo, m, r, u, with_u, arr, sts, skip):
+    """Vehicle ``r``'s best position for ``u`` in its route ``flat[lo:lo + m]``: the position
+    where inserting ``u`` breaks the fewest rules and then costs least, among those where ``u``
+    itself starts inside a window and ends within the shift. Returns (position (-1: none),
+    the route's price with ``u``, broken rules, ``u``'s arrival, ``u``'s start). ``with_u``,
+    ``arr`` and ``sts`` are scratch arrays of at least ``m + 1``; positions ``p`` with
+    ``skip[p]`` are not tried (``skip`` may be empty)."""
+    service, wlo, whi, shi = inst[1], inst[2], inst[3], inst[13]
+    nob = np.empty(0)
+    best_p, best_c, best_b, best_a, best_s = -1, 0.0, 0, 0.0, 0.0
+    for p in range(m + 1):
+        if skip.shape[0] > 0 and skip[p]:
+            continue
+        for k in range(p):
+            with_u[k] = flat[lo + k]
+        with_u[p] = u
+        for k in range(p, m):
+            with_u[k + 1] = flat[lo + k]
+        viol, c = checked_cost(inst, r, with_u, m + 1, arr, sts, nob)
+        s_u = sts[p]
+        inside = False
+        for w in range(wlo.shape[1]):
+            if wlo[u, w] <= s_u <= whi[u, w]:
+                inside = True
+        if not inside or s_u + service[u] > shi[r]:
+            continue
+        if best_p < 0 or viol < best_b or (viol == best_b and c < best_c):
+            best_p, best_c, best_b = p, c, viol
+            best_a, best_s = arr[p], sts[p]
+    return best_p, best_c, best_b, best_a, best_s
+
+
+@njit(cache=True, nogil=True)
 def best_insertions(inst, flat, offsets, u, pos, cost, broken, arrival, start):
     """For each vehicle ``r`` (its route ``flat[offsets[r]:offsets[r + 1]]``) that may serve
-    ``u``: the position where inserting ``u`` breaks the fewest rules and then costs least,
-    among those where ``u`` itself starts inside a window and ends within the shift. Fills
-    ``pos`` (-1: none), ``cost`` (the route's price with ``u``), ``broken``, and ``u``'s
-    ``arrival`` and ``start`` there."""
-    allowed, service, wlo, whi, shi = inst[8], inst[1], inst[2], inst[3], inst[13]
+    ``u``: ``best_insertion_in_route``. Fills ``pos`` (-1: none), ``cost`` (the route's price
+    with ``u``), ``broken``, and ``u``'s ``arrival`` and ``start`` there."""
+    allowed = inst[8]
     nv = offsets.shape[0] - 1
     longest = 0
     for r in range(nv):
@@ -511,32 +562,89 @@ def best_insertions(inst, flat, offsets, u, pos, cost, broken, arrival, start):
     with_u = np.empty(longest + 1, dtype=np.int64)
     arr = np.empty(longest + 1)
     sts = np.empty(longest + 1)
-    nob = np.empty(0)
+    noskip = np.empty(0, dtype=np.bool_)
     for r in range(nv):
         pos[r] = -1
         if not allowed[u, r]:
             continue
         lo = offsets[r]
+        pos[r], cost[r], broken[r], arrival[r], start[r] = best_insertion_in_route(
+            inst, flat, lo, offsets[r + 1] - lo, r, u, with_u, arr, sts, noskip)
+
+
+@njit(cache=True, nogil=True)
+def slot_insertions(inst, flat, offsets, u, slot_lo, slot_hi, pos, cost, broken, arrival, start):
+    """``best_insertions`` once per slot: for slot ``s`` the order ``u`` has the one window
+    ``[slot_lo[s], slot_hi[s]]`` (already clipped like every window; lo > hi: none) and rows
+    ``s`` of the outputs (slots × vehicles) are filled. Only vehicles whose shift can hold a
+    visit starting in the slot are priced (the others keep ``pos`` -1), and only positions
+    that could keep every rule: a forward pass without breaks (which only delay) bounds ``u``'s
+    arrival from below, and a backward pass the latest start of each visit that keeps every
+    later window and the shift's end from above; positions where ``u`` cannot start in the slot
+    or would push the next stop past that bound are left out. So every position that keeps
+    every rule is priced, and a vehicle's answer is the cheapest of those whenever it has one
+    (positions that break rules may be missing). Overwrites ``u``'s windows in ``inst`` (the
+    caller's copy)."""
+    loc, service, wlo, whi, sla, late, allowed = inst[0], inst[1], inst[2], inst[3], inst[5], inst[6], inst[8]
+    vstart, vend, slo, shi, speed = inst[10], inst[11], inst[12], inst[13], inst[15]
+    dur, xto_s, xfrom_s = inst[25], inst[29][0], inst[29][1]
+    nv = offsets.shape[0] - 1
+    longest = 0
+    for r in range(nv):
+        longest = max(longest, offsets[r + 1] - offsets[r])
+    with_u = np.empty(longest + 1, dtype=np.int64)
+    arr = np.empty(longest + 1)
+    sts = np.empty(longest + 1)
+    reach_u = np.empty(longest + 1)  # lower bound of u's arrival at each position
+    latest = np.empty(longest + 1)  # upper bound of each visit's start (m: arrival at the end)
+    skip = np.empty(longest + 1, dtype=np.bool_)
+    for w in range(wlo.shape[1]):
+        wlo[u, w] = INF
+        whi[u, w] = -INF
+    for s in range(slot_lo.shape[0]):
+        for r in range(nv):
+            pos[s, r] = -1
+    lu = loc[u]
+    for r in range(nv):
+        if not allowed[u, r]:
+            continue
+        lo = offsets[r]
         m = offsets[r + 1] - lo
+        sp = speed[r]
+        # Earliest ends of service along the route, breaks aside; u's arrival after each.
+        t = slo[r]
+        prev = vstart[r]
         for p in range(m + 1):
-            for k in range(p):
-                with_u[k] = flat[lo + k]
-            with_u[p] = u
-            for k in range(p, m):
-                with_u[k + 1] = flat[lo + k]
-            viol = violations(inst, r, with_u, m + 1, arr, sts, nob)
-            s_u = sts[p]
-            inside = False
-            for w in range(wlo.shape[1]):
-                if wlo[u, w] <= s_u <= whi[u, w]:
-                    inside = True
-            if not inside or s_u + service[u] > shi[r]:
+            reach_u[p] = t + travel_s(dur, xto_s, xfrom_s, sp, prev, lu)
+            if p == m:
+                break
+            v = flat[lo + p]
+            st, _, _ = _visit(wlo, whi, service, sla, late, v, t + travel_s(dur, xto_s, xfrom_s, sp, prev, loc[v]))
+            t = st + service[v]
+            prev = loc[v]
+        # Latest starts that keep every later window (the last one) and the shift's end.
+        latest[m] = shi[r]
+        nxt = vend[r]
+        for k in range(m - 1, -1, -1):
+            v = flat[lo + k]
+            hi = -INF
+            for w in range(whi.shape[1]):
+                hi = max(hi, whi[v, w])
+            latest[k] = min(hi, latest[k + 1] - travel_s(dur, xto_s, xfrom_s, sp, loc[v], nxt) - service[v])
+            nxt = loc[v]
+        for s in range(slot_lo.shape[0]):
+            if slot_lo[s] > slot_hi[s] or slot_lo[s] + service[u] > shi[r] or slot_hi[s] < slo[r]:
+                continue  # no start in the slot lies in this shift
+            anywhere = False
+            for p in range(m + 1):
+                nloc = vend[r] if p == m else loc[flat[lo + p]]
+                s_u = max(reach_u[p], slot_lo[s])
+                skip[p] = (reach_u[p] > slot_hi[s]
+                           or s_u + service[u] + travel_s(dur, xto_s, xfrom_s, sp, lu, nloc) > latest[p])
+                anywhere |= not skip[p]
+            if not anywhere:
                 continue
-            c = route_cost(inst, r, with_u, m + 1, arr, sts, nob)[1]
-            if pos[r] < 0 or viol < broken[r] or (viol == broken[r] and c < cost[r]):
-                pos[r] = p
-                cost[r] = c
-                broken[r] = viol
-                # route_cost re-ran the schedule: arr/sts hold this position's times.
-                arrival[r] = arr[p]
-                start[r] = sts[p]
+            wlo[u, 0] = slot_lo[s]
+            whi[u, 0] = slot_hi[s]
+            pos[s, r], cost[s, r], broken[s, r], arrival[s, r], start[s, r] = best_insertion_in_route(
+                inst, flat, lo, m, r, u, with_u, arr, sts, skip[: m + 1])

@@ -82,3 +82,23 @@ def test_porto_day_is_the_size_the_readme_promises():
     assert len(request.orders) == 200 and len(request.engineers) == 20
     assert {s.name for o in request.orders for s in o.required_skills} == {"electrical", "hvac", "plumbing"}
     assert all(o.sla_deadline.seconds - o.create_time.seconds == 4 * 3600 for o in request.orders)
+
+
+def test_slots_prints_the_graded_slots_and_why_not(server):
+    """``dispatch slots`` on the README's example: kept slots with grade and engineer, the
+    blacked-out afternoon of day 2 as slots that cannot be kept."""
+    result = dispatch("slots", str(EXAMPLES / "booking" / "request.json"), str(EXAMPLES / "booking" / "order.json"), "--server", f"127.0.0.1:{server.port}")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for text in ("Order CALL-1: 5 slots offered", "grade", "ana", "cannot be kept: blackout"):
+        assert text in out, out
+
+
+def test_slots_reserve_and_json(server):
+    """``--reserve --json``: the raw response with the reserved slot and the resulting plan."""
+    result = dispatch("slots", str(EXAMPLES / "booking" / "request.json"), str(EXAMPLES / "booking" / "order.json"), "--server",
+                      f"127.0.0.1:{server.port}", "--reserve", "--json")
+    assert result.returncode == 0, result.stderr
+    response = json_format.Parse(result.stdout, pb.RecommendSlotsResponse())
+    assert response.orders[0].HasField("reserved_slot")
+    assert "CALL-1" in {oid for r in response.routes for oid in r.order_ids}

@@ -471,3 +471,26 @@ def test_a_quick_task_past_its_run_limit_is_stopped():
             wait_until(lambda: len(server.quick.worker_pids()) == 1, what="the quick worker to be replaced")
     finally:
         server.stop(grace_s=0.5)
+
+
+# -- one exception -> status mapping: the request id is in every error's trailers ----------------
+
+
+@pytest.mark.parametrize(
+    ("call", "code"),
+    [
+        (lambda stub: stub.Solve(request([order("a", 1)], []), timeout=30), grpc.StatusCode.INVALID_ARGUMENT),
+        (lambda stub: stub.GetSolve(pb.GetSolveRequest(job_id="nope"), timeout=30), grpc.StatusCode.NOT_FOUND),
+        (lambda stub: stub.ListSolves(pb.ListSolvesRequest(page_size=5000), timeout=30), grpc.StatusCode.INVALID_ARGUMENT),
+        (lambda stub: stub.ComputeMatrix(pb.ComputeMatrixRequest(origins=[{"latitude": 91, "longitude": 0}]), timeout=30),
+         grpc.StatusCode.INVALID_ARGUMENT),
+        (lambda stub: list(stub.SolveStream(request([order("a", 1)], []), timeout=30)), grpc.StatusCode.INVALID_ARGUMENT),
+    ],
+    ids=["solve", "get-solve", "list-solves", "compute-matrix", "solve-stream"],
+)
+def test_every_error_carries_the_request_id_in_its_trailers(stub, call, code):
+    with pytest.raises(grpc.RpcError) as info:
+        call(stub)
+    assert info.value.code() == code
+    trailers = dict(info.value.trailing_metadata())
+    assert len(trailers.get("request-id", "")) == 16

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.type import date_pb2 as _date_pb2
 from google.type import latlng_pb2 as _latlng_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -92,6 +93,20 @@ class ViolationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VIOLATION_TYPE_OUTSIDE_TERRITORY: _ClassVar[ViolationType]
     VIOLATION_TYPE_BREAK_MISSED: _ClassVar[ViolationType]
 
+class SlotReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SLOT_REASON_UNSPECIFIED: _ClassVar[SlotReason]
+    SLOT_REASON_BLACKOUT: _ClassVar[SlotReason]
+    SLOT_REASON_UNROUTABLE: _ClassVar[SlotReason]
+    SLOT_REASON_NO_QUALIFIED_ENGINEER: _ClassVar[SlotReason]
+    SLOT_REASON_OUTSIDE_TERRITORY: _ClassVar[SlotReason]
+    SLOT_REASON_CAPACITY_EXCEEDED: _ClassVar[SlotReason]
+    SLOT_REASON_OUTSIDE_SHIFTS: _ClassVar[SlotReason]
+    SLOT_REASON_UNREACHABLE_IN_SLOT: _ClassVar[SlotReason]
+    SLOT_REASON_SLA_DEADLINE: _ClassVar[SlotReason]
+    SLOT_REASON_WORKING_TIME_EXCEEDED: _ClassVar[SlotReason]
+    SLOT_REASON_DAY_FULL: _ClassVar[SlotReason]
+
 class FixOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     FIX_OUTCOME_UNSPECIFIED: _ClassVar[FixOutcome]
@@ -171,6 +186,17 @@ VIOLATION_TYPE_CAPACITY_EXCEEDED: ViolationType
 VIOLATION_TYPE_UNROUTABLE_LOCATION: ViolationType
 VIOLATION_TYPE_OUTSIDE_TERRITORY: ViolationType
 VIOLATION_TYPE_BREAK_MISSED: ViolationType
+SLOT_REASON_UNSPECIFIED: SlotReason
+SLOT_REASON_BLACKOUT: SlotReason
+SLOT_REASON_UNROUTABLE: SlotReason
+SLOT_REASON_NO_QUALIFIED_ENGINEER: SlotReason
+SLOT_REASON_OUTSIDE_TERRITORY: SlotReason
+SLOT_REASON_CAPACITY_EXCEEDED: SlotReason
+SLOT_REASON_OUTSIDE_SHIFTS: SlotReason
+SLOT_REASON_UNREACHABLE_IN_SLOT: SlotReason
+SLOT_REASON_SLA_DEADLINE: SlotReason
+SLOT_REASON_WORKING_TIME_EXCEEDED: SlotReason
+SLOT_REASON_DAY_FULL: SlotReason
 FIX_OUTCOME_UNSPECIFIED: FixOutcome
 FIX_OUTCOME_FIXED_FIRST_TIME: FixOutcome
 FIX_OUTCOME_NOT_FIXED_FIRST_TIME: FixOutcome
@@ -740,6 +766,94 @@ class InsertionCandidate(_message.Message):
     broken_order_ids: _containers.RepeatedScalarFieldContainer[str]
     added_cost: float
     def __init__(self, engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., position: _Optional[int] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., added_travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., added_travel_distance_meters: _Optional[int] = ..., sla_slack: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., newly_late_order_ids: _Optional[_Iterable[str]] = ..., broken_order_ids: _Optional[_Iterable[str]] = ..., added_cost: _Optional[float] = ...) -> None: ...
+
+class RecommendSlotsRequest(_message.Message):
+    __slots__ = ("problem", "current_routes", "orders", "slot_grid", "max_slots", "reserve")
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_ROUTES_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    SLOT_GRID_FIELD_NUMBER: _ClassVar[int]
+    MAX_SLOTS_FIELD_NUMBER: _ClassVar[int]
+    RESERVE_FIELD_NUMBER: _ClassVar[int]
+    problem: SolveRequest
+    current_routes: _containers.RepeatedCompositeFieldContainer[PlannedRoute]
+    orders: _containers.RepeatedCompositeFieldContainer[Order]
+    slot_grid: SlotGrid
+    max_slots: int
+    reserve: bool
+    def __init__(self, problem: _Optional[_Union[SolveRequest, _Mapping]] = ..., current_routes: _Optional[_Iterable[_Union[PlannedRoute, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., slot_grid: _Optional[_Union[SlotGrid, _Mapping]] = ..., max_slots: _Optional[int] = ..., reserve: _Optional[bool] = ...) -> None: ...
+
+class SlotGrid(_message.Message):
+    __slots__ = ("slot_length", "first_day", "last_day", "utc_offset", "daily_slot_starts", "day_start", "day_end", "blackouts")
+    SLOT_LENGTH_FIELD_NUMBER: _ClassVar[int]
+    FIRST_DAY_FIELD_NUMBER: _ClassVar[int]
+    LAST_DAY_FIELD_NUMBER: _ClassVar[int]
+    UTC_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    DAILY_SLOT_STARTS_FIELD_NUMBER: _ClassVar[int]
+    DAY_START_FIELD_NUMBER: _ClassVar[int]
+    DAY_END_FIELD_NUMBER: _ClassVar[int]
+    BLACKOUTS_FIELD_NUMBER: _ClassVar[int]
+    slot_length: _duration_pb2.Duration
+    first_day: _date_pb2.Date
+    last_day: _date_pb2.Date
+    utc_offset: _duration_pb2.Duration
+    daily_slot_starts: _containers.RepeatedCompositeFieldContainer[_duration_pb2.Duration]
+    day_start: _duration_pb2.Duration
+    day_end: _duration_pb2.Duration
+    blackouts: _containers.RepeatedCompositeFieldContainer[TimeWindow]
+    def __init__(self, slot_length: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., first_day: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., last_day: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., utc_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., daily_slot_starts: _Optional[_Iterable[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]]] = ..., day_start: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., day_end: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., blackouts: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ...) -> None: ...
+
+class RecommendSlotsResponse(_message.Message):
+    __slots__ = ("orders", "routes")
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    ROUTES_FIELD_NUMBER: _ClassVar[int]
+    orders: _containers.RepeatedCompositeFieldContainer[OrderSlots]
+    routes: _containers.RepeatedCompositeFieldContainer[PlannedRoute]
+    def __init__(self, orders: _Optional[_Iterable[_Union[OrderSlots, _Mapping]]] = ..., routes: _Optional[_Iterable[_Union[PlannedRoute, _Mapping]]] = ...) -> None: ...
+
+class OrderSlots(_message.Message):
+    __slots__ = ("order_id", "slots", "unavailable_slots", "reserved_slot")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    UNAVAILABLE_SLOTS_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_SLOT_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    slots: _containers.RepeatedCompositeFieldContainer[BookingSlot]
+    unavailable_slots: _containers.RepeatedCompositeFieldContainer[BookingSlot]
+    reserved_slot: BookingSlot
+    def __init__(self, order_id: _Optional[str] = ..., slots: _Optional[_Iterable[_Union[BookingSlot, _Mapping]]] = ..., unavailable_slots: _Optional[_Iterable[_Union[BookingSlot, _Mapping]]] = ..., reserved_slot: _Optional[_Union[BookingSlot, _Mapping]] = ...) -> None: ...
+
+class BookingSlot(_message.Message):
+    __slots__ = ("start_time", "end_time", "kept", "reason", "engineer_id", "shift_index", "position", "arrival_time", "visit_start_time", "added_cost", "sla_slack", "slot_slack", "day_slack", "grade")
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    KEPT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    VISIT_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    ADDED_COST_FIELD_NUMBER: _ClassVar[int]
+    SLA_SLACK_FIELD_NUMBER: _ClassVar[int]
+    SLOT_SLACK_FIELD_NUMBER: _ClassVar[int]
+    DAY_SLACK_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    kept: bool
+    reason: SlotReason
+    engineer_id: str
+    shift_index: int
+    position: int
+    arrival_time: _timestamp_pb2.Timestamp
+    visit_start_time: _timestamp_pb2.Timestamp
+    added_cost: float
+    sla_slack: _duration_pb2.Duration
+    slot_slack: _duration_pb2.Duration
+    day_slack: _duration_pb2.Duration
+    grade: int
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kept: _Optional[bool] = ..., reason: _Optional[_Union[SlotReason, str]] = ..., engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., position: _Optional[int] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visit_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., added_cost: _Optional[float] = ..., sla_slack: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., slot_slack: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., day_slack: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., grade: _Optional[int] = ...) -> None: ...
 
 class CompareScenariosRequest(_message.Message):
     __slots__ = ("base", "scenarios", "include_plans")

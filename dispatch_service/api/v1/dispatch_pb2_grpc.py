@@ -75,6 +75,11 @@ class DispatchServiceStub:
                 request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionRequest.SerializeToString,
                 response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionResponse.FromString,
                 _registered_method=True)
+        self.RecommendSlots = channel.unary_unary(
+                '/dispatch.v1.DispatchService/RecommendSlots',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendSlotsRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendSlotsResponse.FromString,
+                _registered_method=True)
         self.CompareScenarios = channel.unary_unary(
                 '/dispatch.v1.DispatchService/CompareScenarios',
                 request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.CompareScenariosRequest.SerializeToString,
@@ -169,6 +174,17 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecommendSlots(self, request, context):
+        """Appointment booking: for new orders without windows and a grid of visit slots over the
+        coming days, which slots the plan in force can keep, by whom, at what added cost and risk
+        (graded 0-100), and why the others cannot be kept. Several orders (a morning's calls) may be
+        offered slots at once, each optionally reserving its best slot for the next. Does not
+        re-solve; answers in milliseconds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CompareScenarios(self, request, context):
         """Solves a base request and named variants of it in parallel (sharing the travel matrix) and
         returns each scenario's KPIs, its differences from the base and a plan diff.
@@ -248,6 +264,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.RecommendInsertion,
                     request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionRequest.FromString,
                     response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionResponse.SerializeToString,
+            ),
+            'RecommendSlots': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecommendSlots,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendSlotsRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendSlotsResponse.SerializeToString,
             ),
             'CompareScenarios': grpc.unary_unary_rpc_method_handler(
                     servicer.CompareScenarios,
@@ -487,6 +508,33 @@ class DispatchService:
             '/dispatch.v1.DispatchService/RecommendInsertion',
             dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionRequest.SerializeToString,
             dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendInsertionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecommendSlots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dispatch.v1.DispatchService/RecommendSlots',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendSlotsRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.RecommendSlotsResponse.FromString,
             options,
             channel_credentials,
             insecure,
