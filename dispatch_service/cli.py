@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     p_analyze = sub.add_parser("analyze", help="analyse work-order history (CSV/Parquet) into a report (see `dispatch analyze -h`)", add_help=False)
     p_analyze.add_argument("rest", nargs=argparse.REMAINDER)
 
+    p_analyze = sub.add_parser("analyze", help="analyse work-order history (CSV/Parquet) into a report (see `dispatch analyze -h`)", add_help=False)
+    p_analyze.add_argument("rest", nargs=argparse.REMAINDER)
+
     p_map = sub.add_parser("map", help="road-network maps")
     map_sub = p_map.add_subparsers(dest="map_command", required=True)
     p_build = map_sub.add_parser("build", help="build a map artifact from an OSM extract", add_help=False)
