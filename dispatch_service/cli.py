@@ -40,19 +40,30 @@ def main(argv: list[str] | None = None) -> int:
     p_analyze = sub.add_parser("analyze", help="analyse work-order history (CSV/Parquet) into a report (see `dispatch analyze -h`)", add_help=False)
     p_analyze.add_argument("rest", nargs=argparse.REMAINDER)
 
-    p_analyze = sub.add_parser("analyze", help="analyse work-order history (CSV/Parquet) into a report (see `dispatch analyze -h`)", add_help=False)
-    p_analyze.add_argument("rest", nargs=argparse.REMAINDER)
-
     p_map = sub.add_parser("map", help="road-network maps")
     map_sub = p_map.add_subparsers(dest="map_command", required=True)
     p_build = map_sub.add_parser("build", help="build a map artifact from an OSM extract", add_help=False)
     p_build.add_argument("rest", nargs=argparse.REMAINDER)
 
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["slots"]:  # its own parser (options before positionals, -h)
+    # Subcommands with parsers of their own get their arguments as they are (argparse's
+    # REMAINDER refused a leading option such as -h: "unrecognized arguments").
+    if argv[:1] == ["slots"]:
         from dispatch_service.slots_cli import main as slots_main
 
         return slots_main(argv[1:])
+    if argv[:1] == ["whatif"]:
+        from dispatch_service.whatif import main as whatif_main
+
+        return whatif_main(argv[1:])
+    if argv[:1] == ["analyze"]:
+        from dispatch_service.analytics_cli import main as analyze_main
+
+        return analyze_main(argv[1:])
+    if argv[:2] == ["map", "build"]:
+        from geo.mapbuild import main as build_main
+
+        return build_main(argv[2:])
     args = parser.parse_args(argv)
     if args.command == "serve":
         from dispatch_service.jobs import JobsDatabaseError
@@ -71,18 +82,6 @@ def main(argv: list[str] | None = None) -> int:
         return _solve(args.request, args.server, args.json, args.timeout, security)
     if args.command == "demo":
         return _demo(args.request, args.json)
-    if args.command == "whatif":
-        from dispatch_service.whatif import main as whatif_main
-
-        return whatif_main(args.rest)
-    if args.command == "analyze":
-        from dispatch_service.analytics_cli import main as analyze_main
-
-        return analyze_main(args.rest)
-    if args.command == "map":
-        from geo.mapbuild import main as build_main
-
-        return build_main(args.rest)
     return 2
 
 

@@ -21,45 +21,14 @@ import numpy as np
 from solver.errors import InvalidProblem, Violation
 from solver.model import Problem, SlaMode, TimeWindow, TravelMatrices
 from solver.schedule import RuleBook
+from solver.validation import replan_violations
 from solver.vehicles import Vehicles
 
 
 def check(problem: Problem) -> list[Violation]:
-    """Reference rules of the re-planning context (the rest is in ``solver.validation``)."""
-    ctx = problem.replan
-    if ctx is None:
-        return []
-    out: list[Violation] = []
-    orders = {o.id for o in problem.orders}
-    engineers = {e.id for e in problem.engineers}
-    pinned: dict[str, str] = {}
-    for k, state in enumerate(ctx.engineer_states):
-        p = f"replan.engineer_states[{k}]"
-        if state.engineer_id not in engineers:
-            out.append(Violation(f"{p}.engineer_id", f"names no engineer of this request ('{state.engineer_id[:40]}')"))
-        ids = ([state.in_progress_order_id] if state.in_progress_order_id else []) + list(state.committed_order_ids)
-        for j, oid in enumerate(ids):
-            field = f"{p}.in_progress_order_id" if state.in_progress_order_id and j == 0 else f"{p}.committed_order_ids[{j - (1 if state.in_progress_order_id else 0)}]"
-            if oid not in orders:
-                out.append(Violation(field, f"names no order of this request ('{oid[:40]}')"))
-            elif oid in pinned:
-                out.append(Violation(field, f"order '{oid[:40]}' is already pinned by {pinned[oid]}"))
-            else:
-                pinned[oid] = p
-        if state.in_progress_order_id and state.in_progress_start_s is None:
-            out.append(Violation(f"{p}.in_progress_start_time", "is required with in_progress_order_id"))
-    for k, route in enumerate(ctx.previous_routes):
-        p = f"replan.previous_routes[{k}]"
-        if route.engineer_id not in engineers:
-            out.append(Violation(f"{p}.engineer_id", f"names no engineer of this request ('{route.engineer_id[:40]}')"))
-        elif not 0 <= route.shift_index < len(next(e for e in problem.engineers if e.id == route.engineer_id).shifts):
-            out.append(Violation(f"{p}.shift_index", f"the engineer has no shift {route.shift_index}"))
-    for name, value in (("reassignment_cost", ctx.reassignment_cost), ("arrival_shift_cost_per_hour", ctx.arrival_shift_cost_per_hour)):
-        if not (np.isfinite(value) and 0 <= value <= 1e6):
-            out.append(Violation(f"replan.{name}", f"must be a finite number in [0, 1e+06], got {value}"))
-    if not 0 <= ctx.arrival_tolerance_s <= 7 * 86400:
-        out.append(Violation("replan.arrival_tolerance", "must be non-negative and at most 7 days"))
-    return out
+    """The re-planning state's rules (one definition: ``solver.validation.replan_violations``),
+    run again when a worker prepares the problem."""
+    return replan_violations(problem)
 
 
 def prepare(problem: Problem) -> Problem:

@@ -295,9 +295,9 @@ def replan_violations(problem: Problem) -> list[Violation]:
     started at most ``MAX_DURATION_S`` before the engineer's first shift and not after the last,
     previous routes once per shift, each order in at most one previous route).
 
-    The same reference rules and words as ``solver.replan.check`` (the solver's own guard, run
-    again when a worker prepares the problem); this module loads no compiled code, so the
-    server can run it."""
+    The one definition of these rules: ``solver.replan.check`` (the guard run again when a
+    worker prepares the problem) calls it; this module loads no compiled code, so the server
+    can run it."""
     ctx = problem.replan
     if ctx is None:
         return []

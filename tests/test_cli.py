@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import pathlib
 import subprocess
@@ -102,3 +103,16 @@ def test_slots_reserve_and_json(server):
     response = json_format.Parse(result.stdout, pb.RecommendSlotsResponse())
     assert response.orders[0].HasField("reserved_slot")
     assert "CALL-1" in {oid for r in response.routes for oid in r.order_ids}
+
+
+@pytest.mark.parametrize("command", [["serve"], ["solve"], ["demo"], ["whatif"], ["slots"], ["analyze"], ["map"], ["map", "build"]],
+                         ids=lambda c: " ".join(c))
+def test_every_subcommand_answers_help(command, capsys) -> None:
+    """``dispatch … -h`` prints the subcommand's usage and exits 0 (``whatif -h`` and
+    ``map build -h`` used to fail with "unrecognized arguments")."""
+    from dispatch_service.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main([*command, "-h"])
+    assert info.value.code == 0
+    assert "usage: dispatch " + " ".join(command) in capsys.readouterr().out
