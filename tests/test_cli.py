@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 import json
 import pathlib
 import subprocess
 import sys
 
+import pytest
 from google.protobuf import json_format
 
 from dispatch_service.api.v1 import dispatch_pb2 as pb
