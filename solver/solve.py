@@ -26,7 +26,7 @@ from solver.model import (
 )
 from solver.objective import breakdown
 from solver.routes import build_routes
-from solver.routing_model import Solution
+from solver.routing_model import SearchConfig, Solution
 from solver.schedule import RuleBook
 from solver.validation import validate_or_raise
 from solver.vehicles import Vehicles
@@ -58,6 +58,7 @@ def solve(
     inside_territory: np.ndarray | None = None,
     on_progress: Callable[[Plan], None] | None = None,
     progress_interval_s: float = 0.5,
+    config: SearchConfig | None = None,
 ) -> Plan:
     """Plans ``problem``; raises ``InvalidProblem`` listing every broken rule.
 
@@ -68,7 +69,8 @@ def solve(
     A problem with re-planning state must have gone through ``solver.replan.prepare`` before
     its matrices were computed.
     ``on_progress`` receives a plan snapshot for the first solution and then at most every
-    ``progress_interval_s``, timed and priced by the rule book.
+    ``progress_interval_s``, timed and priced by the rule book. ``config``: the search's levers
+    (benchmarks compare them; the service uses the defaults).
     """
     started = time.perf_counter()
     validate_or_raise(problem, limits)
@@ -91,6 +93,7 @@ def solve(
         # The time limit counts from the call: validation and feasibility used some of it.
         max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
         should_stop=should_stop, on_solution=on_solution, on_sequences=on_sequences, interval_s=progress_interval_s,
+        config=config,
     )
 
     # OR-Tools' own schedule (its cumul values) is not reported.
