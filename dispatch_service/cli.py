@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     p_solve.add_argument("--tls-ca", default=None, help="PEM CA bundle to verify the server; turns TLS on")
     p_solve.add_argument("--tls-cert", default=None, help="PEM client certificate for mutual TLS (with --tls-key)")
     p_solve.add_argument("--tls-key", default=None, help="PEM client private key for mutual TLS")
+    p_solve.add_argument("--quiet", action="store_true", help="no progress on stderr (one unary Solve call instead of SolveStream)")
 
     p_demo = sub.add_parser("demo", help="start a server on a free local port, solve an example, print the plan")
     p_demo.add_argument("request", nargs="?", default=str(EXAMPLES / "porto-day.json"))
@@ -79,33 +80,48 @@ def main(argv: list[str] | None = None) -> int:
         import os
 
         security = {"token": args.token or os.environ.get("DISPATCH_TOKEN") or None, "ca": args.tls_ca, "cert": args.tls_cert, "key": args.tls_key}
-        return _solve(args.request, args.server, args.json, args.timeout, security)
+        return _solve(args.request, args.server, args.json, args.timeout, security, quiet=args.quiet)
     if args.command == "demo":
         return _demo(args.request, args.json)
     return 2
 
 
-def _solve(path: str, address: str, as_json: bool, timeout_s: float, security: dict | None = None) -> int:
+def _solve(path: str, address: str, as_json: bool, timeout_s: float, security: dict | None = None, *, quiet: bool = True,
+           console=None, clock=None) -> int:
+    """Solves a request file on a server and prints the plan. Unless ``quiet`` the solve is
+    streamed (SolveStream) and its progress shown on stderr (``progress.follow_solve``)."""
     import grpc
 
     from dispatch_service import client, errors
+    from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
     from dispatch_service.report import format_plan
+    from dispatch_service.security import bearer_metadata, open_channel
 
     try:
         request = client.load_request(path)
     except client.RequestFileError as exc:
         print(f"dispatch: {exc}", file=sys.stderr)
         return 2
+    security = security or {}
+    metadata = bearer_metadata(security["token"]) if security.get("token") else None
     try:
-        if security and any(security.values()):
-            from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
-            from dispatch_service.security import bearer_metadata, open_channel
+        with open_channel(address, security.get("ca"), security.get("cert"), security.get("key")) as channel:
+            stub = pb_grpc.DispatchServiceStub(channel)
+            if quiet:
+                response = stub.Solve(request, timeout=timeout_s, metadata=metadata)
+            else:
+                import time
 
-            metadata = bearer_metadata(security["token"]) if security["token"] else None
-            with open_channel(address, security["ca"], security["cert"], security["key"]) as channel:
-                response = pb_grpc.DispatchServiceStub(channel).Solve(request, timeout=timeout_s, metadata=metadata)
-        else:
-            response = client.solve(address, request, timeout_s=timeout_s)
+                from rich.console import Console
+
+                from dispatch_service.progress import follow_solve
+
+                updates = stub.SolveStream(request, timeout=timeout_s, metadata=metadata)
+                final = follow_solve(updates, console or Console(stderr=True), clock or time.monotonic)
+                if final is None:
+                    print("dispatch: the server ended the stream without a final plan", file=sys.stderr)
+                    return 1
+                response = final
     except grpc.RpcError as exc:
         print(f"dispatch: {exc.code().name}: {exc.details()}", file=sys.stderr)
         for field, description in errors.field_violations(exc):
