@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     p_solve.add_argument("--tls-cert", default=None, help="PEM client certificate for mutual TLS (with --tls-key)")
     p_solve.add_argument("--tls-key", default=None, help="PEM client private key for mutual TLS")
     p_solve.add_argument("--quiet", action="store_true", help="no progress on stderr (one unary Solve call instead of SolveStream)")
+
+    p_console = sub.add_parser("console", help="start a server with the planner console in the browser (http://127.0.0.1:8080/console/)")
+    config.add_arguments(p_console)
+    p_console.set_defaults(http_address=os.environ.get("DISPATCH_HTTP_ADDRESS") or "127.0.0.1:8080", console=True,
+                           address=os.environ.get("DISPATCH_ADDRESS") or "127.0.0.1:0")
 
     p_demo = sub.add_parser("demo", help="start a server on a free local port, solve an example, print the plan")
     p_demo.add_argument("request", nargs="?", default=str(EXAMPLES / "porto-day.json"))
@@ -66,19 +72,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return build_main(argv[2:])
     args = parser.parse_args(argv)
-    if args.command == "serve":
+    if args.command in ("serve", "console"):
         from dispatch_service.jobs import JobsDatabaseError
         from dispatch_service.server import serve
 
         try:
             serve(config.from_arguments(args))
         except (config.ConfigError, JobsDatabaseError) as exc:  # the operator's mistake: one line
-            print(f"dispatch serve: {exc}", file=sys.stderr)
+            print(f"dispatch {args.command}: {exc}", file=sys.stderr)
             return 2
         return 0
     if args.command == "solve":
-        import os
-
         security = {"token": args.token or os.environ.get("DISPATCH_TOKEN") or None, "ca": args.tls_ca, "cert": args.tls_cert, "key": args.tls_key}
         return _solve(args.request, args.server, args.json, args.timeout, security, quiet=args.quiet)
     if args.command == "demo":

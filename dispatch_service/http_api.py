@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from connectrpc.request import RequestContext
 
     from dispatch_service.interceptors import RequestContextInterceptor
+    from dispatch_service.travel import TravelService
 
 log = logging.getLogger("dispatch_service")
 
@@ -196,13 +197,18 @@ class HttpApi:
     """The Connect application on a waitress server; ``start`` returns the bound port."""
 
     def __init__(self, app: App, calls: RequestContextInterceptor, address: str, *, tokens: tuple[str, ...],
-                 max_message_bytes: int, threads: int) -> None:
+                 max_message_bytes: int, threads: int, console: TravelService | None = None) -> None:
         import waitress.server
 
-        gate = CallGate(calls, TokenCheck(tokens) if tokens else None)
-        self.application = dispatch_connect.DispatchServiceWSGIApplication(
+        check = TokenCheck(tokens) if tokens else None
+        gate = CallGate(calls, check)
+        self.application: Any = dispatch_connect.DispatchServiceWSGIApplication(
             ConnectService(app), interceptors=[gate], read_max_bytes=max_message_bytes
         )
+        if console is not None:  # the planner console's pages beside the API (console.py)
+            from dispatch_service.console import ConsoleApp
+
+            self.application = ConsoleApp(self.application, console, check)
         host, _, port = address.rpartition(":")
         try:
             self.server = waitress.server.create_server(
@@ -219,6 +225,10 @@ class HttpApi:
         return self.port
 
     def close(self) -> None:
+        """Stops listening, then closes the connections still open (browsers keep them alive):
+        waitress's loop ends when none is left."""
         self.server.close()
         self.server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        for channel in list(self.server._map.values()):  # type: ignore[union-attr]
+            channel.close()
         self._thread.join(timeout=5.0)

@@ -155,6 +155,9 @@ class DispatchServer:
         self.app.metrics = self.metrics
         self.http: HttpApi | None = None
         self.http_port = 0
+        if config.console and not config.http_address:
+            self._close_pools()
+            raise ConfigError("--console is served on the HTTP listener: give --http-address too")
         if config.http_address:
             if config.tls_cert:  # never plaintext HTTP beside a gRPC port that insists on TLS
                 self._close_pools()
@@ -165,6 +168,7 @@ class DispatchServer:
                 self.http = HttpApi(
                     self.app, self.calls, config.http_address, tokens=config.auth_tokens,
                     max_message_bytes=config.max_message_bytes, threads=rpc_threads,
+                    console=self.travel if config.console else None,
                 )
             except Exception:
                 self._close_pools()
@@ -302,7 +306,10 @@ def serve(config: ServerConfig) -> None:
         "on" if config.reflection else "off",
     )
     if server.http is not None and config.http_address:
-        log.info("HTTP/JSON (Connect) on http://%s:%d/%s/<Method>", config.http_address.rpartition(":")[0], server.http_port, SERVICE_NAME)
+        host_http = config.http_address.rpartition(":")[0]
+        log.info("HTTP/JSON (Connect) on http://%s:%d/%s/<Method>", host_http, server.http_port, SERVICE_NAME)
+        if config.console:
+            log.info("planner console on http://%s:%d/console/", host_http, server.http_port)
     if server.metrics is not None and config.metrics_address:
         log.info("metrics on http://%s:%d/metrics", config.metrics_address.rpartition(":")[0], server.metrics_port)
     server.wait()

@@ -105,7 +105,7 @@ def test_slots_reserve_and_json(server):
     assert "CALL-1" in {oid for r in response.routes for oid in r.order_ids}
 
 
-@pytest.mark.parametrize("command", [["serve"], ["solve"], ["demo"], ["whatif"], ["slots"], ["analyze"], ["map"], ["map", "build"]],
+@pytest.mark.parametrize("command", [["serve"], ["console"], ["solve"], ["demo"], ["whatif"], ["slots"], ["analyze"], ["map"], ["map", "build"]],
                          ids=lambda c: " ".join(c))
 @pytest.mark.parametrize("flag", ["-h", "--help"])
 def test_every_subcommand_answers_help(command, flag, capsys) -> None:

@@ -45,7 +45,8 @@ def post(server, method: str, body: bytes, content_type: str = "application/json
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+        with error:
+            return error.code, error.headers, error.read()
 
 
 def post_json(server, method: str, message, **kw):
