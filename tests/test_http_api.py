@@ -235,3 +235,17 @@ def test_openapi_describes_every_rpc():
     order = spec["components"]["schemas"]["dispatch.v1.Order"]["properties"]
     assert "timeWindows" in order and "slaDeadline" in order  # proto3 JSON names
     assert client.to_json(pb.SolveRequest())  # the same JSON mapping the client writes
+
+
+def test_latency_benchmark_measures_each_transport():
+    """benchmarks/http_latency.py runs (two calls each way) and reports every transport against gRPC."""
+    from benchmarks.http_latency import measure
+
+    server = start_server(workers=1, http_address="127.0.0.1:0")
+    try:
+        results = measure(server.port, server.http_port, calls=2)
+    finally:
+        server.stop(grace_s=1.0)
+    assert set(results) == {"grpc", "http_json_keepalive", "http_json_new_connection"}
+    assert results["grpc"]["median_over_grpc"] == 1.0
+    assert all(r["calls"] == 2 and r["median_ms"] > 0 for r in results.values())
