@@ -166,6 +166,8 @@ class _Routes:
         self.inst = inst
         self.seq: list[list[int]] = [[] for _ in range(inst.v)]
         self.load = np.zeros(inst.v)
+        # Parts used per vehicle (the rule book's parts rule, like the capacity).
+        self.parts = None if inst.part_need is None else np.zeros((inst.v, inst.part_need.shape[1]))
         self.arcs: list[tuple[np.ndarray, ...]] = [None] * inst.v  # type: ignore[list-item]
         self.exact = [bool(x) for x in rules.exact_vehicles(inst)]
         self.rules = rules.pack(inst) if any(self.exact) else None
@@ -233,6 +235,8 @@ class _Routes:
         pos = np.argmin(delta, axis=1)
         best = delta[np.arange(len(cand)), pos] + inst.pref_cost[cand, v]
         fits = inst.allowed[cand, v] & (self.load[v] + inst.demand[cand] <= inst.capacity[v])
+        if self.parts is not None and inst.part_need is not None and inst.part_stock is not None:
+            fits &= (self.parts[v][None, :] + inst.part_need[cand] <= inst.part_stock[v][None, :]).all(axis=1)
         return np.where(fits, best, INF), pos
 
 
@@ -330,6 +334,8 @@ def construct(inst: Instance, time_budget_s: float | None = None, neighbours: in
             continue
         routes.seq[v] = new_seq
         routes.load[v] += inst.demand[u]
+        if routes.parts is not None and inst.part_need is not None:
+            routes.parts[v] += inst.part_need[u]
         routes.refresh(v)
         unrouted[u] = False
         big[u, :] = INF

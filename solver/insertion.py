@@ -242,6 +242,11 @@ def _candidate(state: PlanState, packed: tuple, u: int, v: int, p: int, cost_sca
                 and before.service_starts_s[k] <= order.sla_deadline_s < s_after):
             newly_late.append(ids[k])
     over_week = end - depart > week_left_s
+    # Follow-ups of this route's visits planned elsewhere move with their first visits.
+    moved_cost, moved_broken = plan_rules.follow_up_effect(problem, state.book, state.sequences, state.timings, v,
+                                                           with_u, starts)
+    cost_scaled += moved_cost
+    broken_ids += moved_broken
     if (broken > before.broken or over_week) and not broken_ids:
         broken_ids = [new.id]  # the route as a whole: its shift, working time, a break or the week
     prev_loc = int(vehicles.start_loc[v]) if p == 0 else int(seq[p - 1])

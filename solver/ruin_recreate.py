@@ -151,6 +151,8 @@ def _best_in_route(inst, st, u, r, best, buf):
     found = -1
     if not allowed[u, r] or load[r] + demand[u] > cap[r]:
         return best, found
+    if pneed.shape[1] > 0 and not _parts_fit(pneed, pstock, nxt, loc.shape[0], r, u):
+        return best, found
     n = loc.shape[0]
     s = n + 2 * r
     e = s + 1
@@ -193,6 +195,24 @@ def _best_in_route(inst, st, u, r, best, buf):
         p = q
         lp = lq
     return best, found
+
+
+@njit(cache=True, nogil=True)
+def _parts_fit(pneed, pstock, nxt, n, r, u):
+    """Whether route ``r``'s van holds the parts of its orders and ``u``'s (the rule book's
+    parts rule, ``rules._load_and_who``, checked before positions are tried)."""
+    s = n + 2 * r
+    for q in range(pneed.shape[1]):
+        if pneed[u, q] == 0.0:
+            continue
+        used = pneed[u, q]
+        node = nxt[s]
+        while node != s + 1:
+            used += pneed[node, q]
+            node = nxt[node]
+        if used > pstock[r, q]:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)

@@ -139,7 +139,30 @@ def first_time_fix_probability(order: Order, engineer: Engineer, ftf: FirstTimeF
     if not order.required_skills:
         return ftf.max_probability
     margin = min(engineer.skill_level(req.name, at_s) - req.min_level for req in order.required_skills)
-    return float(min(ftf.max_probability, ftf.base_probability + ftf.per_level * max(0, margin)))
+    return float(_chance(np.asarray(margin, dtype=np.float64), ftf))
+
+
+def first_time_fix_matrix(problem: Problem) -> np.ndarray:
+    """``first_time_fix_probability`` of every order (rows) and engineer (columns), at once."""
+    ftf = problem.options.first_time_fix
+    m = len(problem.engineers)
+    levels: dict[str, np.ndarray] = {}
+    for j, engineer in enumerate(problem.engineers):
+        for name, level in engineer.skills:
+            levels.setdefault(name, np.zeros(m))[j] = level
+    margin = np.full((len(problem.orders), m), np.inf)
+    for i, order in enumerate(problem.orders):
+        for req in order.required_skills:
+            margin[i] = np.minimum(margin[i], levels.get(req.name, np.zeros(m)) - req.min_level)
+    return _chance(margin, ftf)
+
+
+def _chance(margin: np.ndarray, ftf: FirstTimeFix) -> np.ndarray:
+    """The curve: base at margin 0, ``per_level`` more per level above, at most the maximum
+    (an infinite margin: no skill required)."""
+    with np.errstate(invalid="ignore"):
+        raw = ftf.base_probability + ftf.per_level * np.maximum(0.0, margin)
+    return np.where(np.isinf(margin), ftf.max_probability, np.minimum(ftf.max_probability, raw))
 
 
 def vehicle_extras(problem: Problem, vehicles, served: np.ndarray) -> dict:
@@ -562,11 +585,8 @@ def checked_cost(inst, r, nodes, m, arrivals, starts, bstart):
 def exact_vehicles(inst) -> np.ndarray:
     """Vehicles whose routes need the full ``schedule`` to be checked: breaks, or a working-time
     limit shorter than the shift, which the windows' latest-start bounds do not capture."""
-    parts = np.zeros(inst.v, dtype=np.bool_)
-    if inst.part_need is not None and inst.part_need.shape[1]:
-        # Vehicles that could run short of a part its orders need: the full check counts parts.
-        parts = (inst.part_stock < (inst.part_need * inst.allowed.any(axis=1)[:, None]).sum(axis=0)[None, :]).any(axis=1)
-    return np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v] or parts[v]
+    # Parts are checked like the capacity, by the construction and the kernel, before positions.
+    return np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v]
                        for v in range(inst.v)], dtype=np.bool_)
 
 

@@ -55,6 +55,8 @@ class RuleBook:
         self.problem, self.vehicles = problem, vehicles
         self.inst = construction.prepare(problem, matrices, vehicles, allowed, np.arange(n), assignment_cost)
         self.packed = rules.pack(self.inst)
+        # Windows of follow-ups before ``plan_rules`` cut them to their intervals.
+        self.uncut_windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.nbreaks = [len(b) for b in self.inst.breaks]
         self.break_duration = [[d for _, _, d in b] for b in self.inst.breaks]
 
