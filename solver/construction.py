@@ -64,6 +64,7 @@ class Instance:
     duration: np.ndarray  # travel matrices (locations × locations)
     distance: np.ndarray
     span: np.ndarray  # (V,) cost per second of working time (scaled)
+    oext: np.ndarray | None = None  # per-order extras (``rules.FIELDS``): SLA target prices
 
     @property
     def n(self) -> int:
@@ -127,6 +128,7 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
         capacity=capacity, breaks=breaks,
         duration=matrices.duration_s, distance=matrices.distance_m,
         span=np.asarray([rules.span_coef_scaled(e, w) for e in engineers], dtype=np.float64),
+        oext=rules.target_rows([orders[i] for i in served], problem.options),
     )
 
 
@@ -219,6 +221,10 @@ class _Routes:
             with np.errstate(invalid="ignore"):
                 late = coef[:, None] * np.maximum(0.0, np.where(ok, start, 0.0) - sla)
             delta = delta + late
+        if inst.oext is not None and inst.oext.shape[1] > 0:
+            extra = np.zeros(start.shape)
+            rules.target_costs(inst.oext, cand, np.where(ok, start, INF), extra)
+            delta = delta + extra
         delta = np.where(ok, delta, INF)
         pos = np.argmin(delta, axis=1)
         best = delta[np.arange(len(cand)), pos] + inst.pref_cost[cand, v]

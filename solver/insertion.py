@@ -153,6 +153,8 @@ def _with_new_order(state: PlanState, new: Order, travel: NewTravel, eligible: n
         allowed=np.vstack([inst.allowed, eligible[vehicles.engineer][None, :]]),
         pref_cost=np.vstack([inst.pref_cost, pref_row[None, :]]),
         capacity=capacity,
+        oext=None if inst.oext is None or inst.oext.shape[1] == 0
+        else np.hstack([inst.oext, rules.target_rows([new], problem.options)]),
     )
     packed = rules.pack(extended, extra=(travel.to_s, travel.from_s, travel.to_m, travel.from_m))
     return packed, inst.n

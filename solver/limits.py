@@ -25,6 +25,9 @@ MIN_SPEED_FACTOR, MAX_SPEED_FACTOR = 0.1, 10.0
 MIN_SPEED_KMH, MAX_SPEED_KMH = 1.0, 200.0
 MIN_DETOUR, MAX_DETOUR = 1.0, 3.0
 MAX_TIME_LIMIT_S = 3600.0
+MAX_AGE_S = 3650 * 24 * 3600  # an order open for ten years is a data error
+MAX_ATTEMPTS = 1000
+MAX_ORDERS_AT_RISK = 1000
 
 # OR-Tools optimises int64 costs. One cost unit is COST_SCALE integer units: 36,000 keeps a cost of
 # 1 per hour at 10 integer units per second, so per-second coefficients never round to zero.

@@ -53,6 +53,7 @@ class RuleBook:
         self.packed = rules.pack(self.inst)
         self.nbreaks = [len(b) for b in self.inst.breaks]
         self.break_duration = [[d for _, _, d in b] for b in self.inst.breaks]
+        self._alone: dict[int, int | None] = {}  # order -> ``next_possible``
 
     def time(self, v: int, seq: Sequence[int]) -> Timing:
         """Times vehicle ``v`` visiting ``seq`` (order indices)."""
@@ -73,6 +74,15 @@ class RuleBook:
             route_start_s=int(depart), route_end_s=int(end), breaks_s=breaks, late_windows=late, broken=int(broken),
             cost_scaled=float(cost), travel_cost_scaled=float(arcs + span * (end - depart)) if m else 0.0,
         )
+
+    def next_possible(self, i: int) -> int | None:
+        """The earliest start of order ``i`` alone on the route of a vehicle that may serve it
+        (``rules.earliest_alone``); None when none can. Kept per order: it does not depend on
+        the plan."""
+        if i not in self._alone:
+            t = rules.earliest_alone(self.packed, i)
+            self._alone[i] = int(t) if np.isfinite(t) else None
+        return self._alone[i]
 
     def times(self, sequences: Sequence[Sequence[int]]) -> list[Timing]:
         return [self.time(v, seq) for v, seq in enumerate(sequences)]
