@@ -57,7 +57,7 @@ def valid_request() -> pb.SolveRequest:
                 "timeWindows": [{"startTime": at(0), "endTime": at(120)}, {"startTime": at(180), "endTime": at(300)}],
                 "slaDeadline": at(240), "createTime": at(-60), "priority": "PRIORITY_HIGH",
                 "requiredSkills": [{"name": "hvac", "minLevel": 2}], "preferredEngineerIds": ["e1"],
-                "excludedEngineerIds": ["e2"], "demand": 1,
+                "excludedEngineerIds": ["e2"], "demand": 1, "age": "86400s", "attemptCount": 1,
             },
             order("o2", 0, 3) | {"requiredEngineerIds": ["e1", "e2"], "mandatory": True},
         ],
@@ -67,4 +67,8 @@ def valid_request() -> pb.SolveRequest:
             },
             engineer("e2", 1, 1, speedFactor=0.8),
         ],
+        slaTargets={"maxOverdueRate": 0.05, "overdueMode": "TARGET_MODE_OPTIMISED", "maxMeanResponse": "7200s",
+                    "meanResponseMode": "TARGET_MODE_REPORTED", "maxResponse": "14400s",
+                    "maxResponseMode": "TARGET_MODE_OPTIMISED", "overdueBreachCost": 50, "responseBreachCostPerHour": 20,
+                    "meanResponseCostPerHour": 5, "maxOrdersAtRisk": 10},
     )
