@@ -72,15 +72,18 @@ def compute_kpis(problem: Problem, routes: Sequence[Route], unassigned: Sequence
         utilization=tuple(utilization),
         workload_max_minus_min_s=int(working_s.max() - working_s.min()) if working_s.size else 0,
         workload_cv=float(working_s.std() / mean_working) if mean_working > 0 else 0.0,
-        targets=target_results(problem, visits, overdue, len(with_deadline), responses),
+        targets=target_results(problem, visits, unassigned, overdue, len(with_deadline), responses),
         orders_at_risk=orders_at_risk(problem, visits),
     )
 
 
-def target_results(problem: Problem, visits: Sequence[Visit], overdue: int, with_deadline: int,
-                   responses: np.ndarray) -> tuple[TargetResult, ...]:
+def target_results(problem: Problem, visits: Sequence[Visit], unassigned: Sequence[Unassigned], overdue: int,
+                   with_deadline: int, responses: np.ndarray) -> tuple[TargetResult, ...]:
     """How the plan stands against each SLA target of the problem (none without targets); the
-    cost of each is the rule book's ``target_cost`` with only that target's prices."""
+    cost of each is the rule book's ``target_cost`` with only that target's prices (for orders
+    left out: at the plan's end, ``rules.left_out_costs``). The overdue target counts orders
+    left out whose deadline falls before the plan's end as overdue (still open after it, as
+    ``ServiceTargets`` defines it); the response targets are over served orders."""
     t = problem.options.sla_targets
     if t is None:
         return ()
@@ -93,8 +96,13 @@ def target_results(problem: Problem, visits: Sequence[Visit], overdue: int, with
             return 0.0
         only = oext.copy()
         only[[r for k, r in rows.items() if k is not kind]] = 0.0
-        return sum(rules.target_cost(only, v.order_index, float(v.start_s)) for v in visits) / COST_SCALE
+        served = sum(rules.target_cost(only, v.order_index, float(v.start_s)) for v in visits)
+        left = sum(rules.target_cost(only, u.order_index, end_s) for u in unassigned if problem.orders[u.order_index].allow_unassigned)
+        return (served + left) / COST_SCALE
 
+    end_s = rules.plan_end_s(problem)
+    left_due = sum(1 for u in unassigned if (d := problem.orders[u.order_index].sla_deadline_s) is not None and d <= end_s)
+    overdue, with_deadline = overdue + left_due, with_deadline + left_due
     overdue_rate = overdue / with_deadline if with_deadline else 0.0
     mean = float(responses.mean()) if responses.size else 0.0
     longest = float(responses.max()) if responses.size else 0.0

@@ -31,7 +31,8 @@ The rules
 - **SLA targets** optimised (``SolveOptions.sla_targets``) add, per visit, ``target_cost``: a
   step when service starts after the deadline, and a cost per second that service starts
   beyond the response targets after the order's creation (``target_rows``); it is part of the
-  visit's lateness cost.
+  visit's lateness cost. An order left out pays, on top of its penalty, ``target_cost`` at the
+  end of the plan (``left_out_costs``).
 - **Cost** of a route (scaled integer units, ``COST_SCALE`` per cost unit): per arc the driven
   seconds × cost per driven second + metres × cost per metre, the assignment cost of each visit
   (non-preferred engineer, soft territory, re-assignment), the lateness cost, and working
@@ -238,6 +239,18 @@ def _gap(be, bl, bd, b0i, q0, q1, t, d, bstart):
         rest = max(0.0, rest - (b - gap_t))
         gap_t = b + bd[bi]
     return gap_t + rest, broken
+
+
+def plan_end_s(problem) -> float:
+    """The end of the plan's last shift (-inf without shifts)."""
+    return float(max((s.end_s for e in problem.engineers for s in e.shifts), default=-INF))
+
+
+def left_out_costs(oext: np.ndarray, end_s: float) -> np.ndarray:
+    """Scaled target price of leaving each order of ``oext`` out: ``target_cost`` as if it were
+    served at ``end_s``, the end of the plan (``plan_end_s``), added to its unassigned penalty
+    so that leaving an order out never dodges a target it would breach."""
+    return np.asarray([target_cost(oext, u, end_s) for u in range(oext.shape[1])])
 
 
 @njit(cache=True, nogil=True)

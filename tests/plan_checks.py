@@ -102,7 +102,12 @@ def _check_targets(request: pb.SolveRequest, response) -> None:
     orders = {o.id: o for o in request.orders}
     visits = [v for r in response.routes for v in r.visits]
     deadline = [v for v in visits if orders[v.order_id].HasField("sla_deadline")]
-    overdue = sum(1 for v in deadline if _s(v.start_time) > _s(orders[v.order_id].sla_deadline))
+    # Orders left out with a deadline before the plan's end are overdue too.
+    end = max(_s(s.end_time) for e in request.engineers for s in e.shifts)
+    left_due = [u for u in response.unassigned_orders
+                if orders[u.order_id].HasField("sla_deadline") and _s(orders[u.order_id].sla_deadline) <= end]
+    overdue = sum(1 for v in deadline if _s(v.start_time) > _s(orders[v.order_id].sla_deadline)) + len(left_due)
+    deadline += left_due
     responses = [_s(v.arrival_time) - _s(orders[v.order_id].create_time) for v in visits if orders[v.order_id].HasField("create_time")]
     by_kind = {r.kind: r for r in k.targets}
     assert set(by_kind) == {pb.TARGET_KIND_OVERDUE_RATE, pb.TARGET_KIND_MEAN_RESPONSE, pb.TARGET_KIND_MAX_RESPONSE}
