@@ -13,6 +13,7 @@ import pytest
 from google.protobuf import json_format
 
 from dispatch_service.api.v1 import dispatch_pb2 as pb
+from dispatch_service.report import format_plan
 from tests.builders import at, engineer, order, request
 from tests.conftest import wait_until
 from tests.plan_checks import assert_plan_obeys_hard_rules
@@ -138,3 +139,9 @@ def test_mean_response_target_is_priced_per_order_beyond_it(stub):
     t = _targets(late)
     assert t[pb.TARGET_KIND_MEAN_RESPONSE].cost == pytest.approx(5.0 * (4 * 60 + 40 - 120) / 60)
     assert t[pb.TARGET_KIND_OVERDUE_RATE].cost == 0.0 and t[pb.TARGET_KIND_MAX_RESPONSE].cost == 0.0
+
+
+def test_the_readable_report_shows_targets_and_orders_at_risk(stub):
+    text = format_plan(stub.Solve(_day(REPORTED), timeout=60))
+    assert "target overdue_rate  100.0% vs 5.0%: MISSED (reported, cost 0.00)" in text
+    assert "at risk              B (-40 min)" in text
