@@ -15,6 +15,7 @@ from dispatch_service.api.v1 import dispatch_pb2 as pb
 from solver.model import LatLng, Order
 from solver.rules import closure_factor
 from tests.builders import DAY, at, engineer, order, request
+from tests.conftest import wait_until
 from tests.plan_checks import assert_plan_obeys_hard_rules
 
 
@@ -97,3 +98,9 @@ def test_stream_and_jobs_carry_next_possible_times(stub):
     final = next(p for p in stub.SolveStream(req, timeout=60) if p.final)
     (b,) = final.plan.unassigned_orders
     assert b.next_possible_time.seconds == DAY + 10 * 60
+    job = stub.StartSolve(_day(attemptCount=2), timeout=10)
+    wait_until(lambda: stub.GetSolve(pb.GetSolveRequest(job_id=job.job_id), timeout=10).state == pb.JOB_STATE_SUCCEEDED,
+               what="the job to finish")
+    done = stub.GetSolve(pb.GetSolveRequest(job_id=job.job_id), timeout=10).plan
+    (a,) = done.unassigned_orders
+    assert _served(done) == ["B"] and a.order_id == "A" and a.next_possible_time.seconds == DAY + 2 * 60
