@@ -102,16 +102,12 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
             win_lo[r, c], win_hi[r, c] = lo, hi
     sla = np.full(n, INF)
     late = np.zeros(n)
-    penalty = np.full(n, INF)
-    oext = rules.target_rows([orders[i] for i in served], problem.options)
-    left_out = rules.left_out_costs(oext, rules.plan_end_s(problem))
+    penalty = rules.left_out_prices(problem, [orders[i] for i in served])
     for r, i in enumerate(served):
         o = orders[i]
         coef = rules.late_coef_scaled(o, w)
         if coef > 0:
             sla[r], late[r] = o.sla_deadline_s, coef
-        if o.allow_unassigned:
-            penalty[r] = rules.penalty_scaled(o, w) + (left_out[r] if oext.shape[1] else 0.0)
     pref = np.zeros((n, nv))
     if assignment_cost is not None:
         pref = COST_SCALE * np.asarray(assignment_cost, dtype=np.float64)[np.ix_(served, vehicles.engineer)]
@@ -140,7 +136,7 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
         duration=matrices.duration_s, distance=matrices.distance_m,
         span=np.asarray([rules.span_coef_scaled(e, w) for e in engineers], dtype=np.float64),
         **rules.vehicle_extras(problem, vehicles, served),
-        oext=oext,
+        oext=rules.target_rows([orders[i] for i in served], problem.options),
     )
 
 

@@ -150,8 +150,7 @@ def _with_new_order(state: PlanState, new: Order, travel: NewTravel, eligible: n
         win_lo=win_lo, win_hi=win_hi, demand=demand,
         sla=np.append(inst.sla, float(new.sla_deadline_s) if late > 0 and new.sla_deadline_s is not None else np.inf),
         late_coef=np.append(inst.late_coef, float(late)),
-        penalty=np.append(inst.penalty, rules.penalty_scaled(new, w) + float(rules.left_out_costs(new_oext, rules.plan_end_s(problem)).sum())
-                          if new.allow_unassigned else np.inf),
+        penalty=np.append(inst.penalty, rules.left_out_prices(problem, [new])),
         allowed=np.vstack([inst.allowed, eligible[None, :]]),
         pref_cost=np.vstack([inst.pref_cost, pref_row[None, :]]),
         capacity=capacity,

@@ -8,13 +8,9 @@ from solver.model import ObjectiveBreakdown, Problem
 
 
 def penalties(problem: Problem, orders) -> float:
-    """Cost units of leaving ``orders`` out (``rules.penalty_scaled``, plus the optimised SLA
-    targets' ``rules.left_out_costs``; mandatory ones: none)."""
-    w = problem.options.weights
-    oext = rules.target_rows(problem.orders, problem.options)
-    end_s = rules.plan_end_s(problem)
-    return sum(rules.penalty_scaled(problem.orders[i], w) + (rules.target_cost(oext, i, end_s) if oext.shape[1] else 0.0)
-               for i in orders if problem.orders[i].allow_unassigned) / COST_SCALE
+    """Cost units of leaving ``orders`` out (``rules.left_out_prices``; mandatory ones: none)."""
+    chosen = [problem.orders[i] for i in orders if problem.orders[i].allow_unassigned]
+    return float(rules.left_out_prices(problem, chosen).sum()) / COST_SCALE
 
 
 def breakdown(problem: Problem, routes, unassigned, costs=None, replan_ctx=None) -> ObjectiveBreakdown:

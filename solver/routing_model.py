@@ -292,7 +292,7 @@ class RoutingModel:
         mandatory = max(1, min(_MANDATORY_PENALTY, MAX_OBJECTIVE_BOUND // (4 * (n_served + 1))))
         all_vehicles = allowed.shape[1]
         oext = rules.target_rows([orders[i] for i in served], problem.options)
-        left_out = rules.left_out_costs(oext, rules.plan_end_s(problem))
+        left_out = rules.left_out_prices(problem, [orders[i] for i in served])
         for node, i in enumerate(served):
             order = orders[i]
             index = manager.NodeToIndex(node)
@@ -306,7 +306,7 @@ class RoutingModel:
                 time_dim.SetCumulVarSoftUpperBound(index, soft[0] - self.t0_s, soft[1])
                 bound += soft[1] * horizon_s
             if order.allow_unassigned:
-                penalty = rules.penalty_scaled(order, w) + (int(round(left_out[node])) if oext.shape[1] else 0)
+                penalty = int(round(left_out[node]))
             else:
                 penalty = mandatory
             routing.AddDisjunction([index], penalty)

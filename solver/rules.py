@@ -335,6 +335,18 @@ def left_out_costs(oext: np.ndarray, end_s: float) -> np.ndarray:
     return np.asarray([target_cost(oext, u, end_s) for u in range(oext.shape[1])])
 
 
+def left_out_prices(problem, orders) -> np.ndarray:
+    """Scaled price of leaving each of ``orders`` (Order objects of ``problem`` or a new one)
+    out: ``penalty_scaled`` plus, with optimised SLA targets, ``left_out_costs``; inf for a
+    mandatory order. Every stage prices an order left out with this."""
+    w = problem.options.weights
+    price = np.asarray([penalty_scaled(o, w) if o.allow_unassigned else INF for o in orders], dtype=np.float64)
+    oext = target_rows(orders, problem.options)
+    if oext.shape[1]:
+        price += left_out_costs(oext, plan_end_s(problem))
+    return price
+
+
 @njit(cache=True, nogil=True)
 def target_cost(oext, u, start):
     """Scaled price of the optimised SLA targets for order ``u`` starting at ``start``: the
