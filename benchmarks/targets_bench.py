@@ -22,6 +22,7 @@ import statistics
 import sys
 from dataclasses import replace
 
+from benchmarks.service_rules import with_service_rules
 from benchmarks.synthetic import make_problem
 from benchmarks.synthetic_grpc import time_solve
 from solver.model import Plan, SlaTargets, TargetKind, TargetMode
@@ -36,11 +37,16 @@ _MODES = {
 # The days measured: the generator's default (orders raised 0-4 h before the shift, due 4 h
 # after; appointments at 13 h and 15 h are due before they start, so no fleet meets 5 %
 # overdue), and a reachable one (a 2 h backlog, appointments due at their slot's end).
-DAYS = {"default": {}, "reachable": {"backlog_s": 2 * 3600, "slot_deadlines": True}}
+# "rules": the reachable day with every service rule of ``benchmarks.service_rules`` on
+# (overtime, rest, weekly hours, fairness, parts, first-time fix, expiry).
+DAYS = {"default": {}, "reachable": {"backlog_s": 2 * 3600, "slot_deadlines": True},
+        "rules": {"backlog_s": 2 * 3600, "slot_deadlines": True}}
 
 
 def run(n_orders: int, engineers: int, seed: int, time_limit_s: float, mode: str, day: str = "reachable") -> dict:
     problem = make_problem(n_orders, seed=seed, n_engineers=engineers, time_limit_s=time_limit_s, **DAYS[day])
+    if day == "rules":
+        problem = with_service_rules(problem, seed=seed)
     problem = replace(problem, options=replace(problem.options, sla_targets=_MODES[mode]))
     timed = time_solve(problem, in_process=True)
     return _row(timed.plan) | {"day": day, "orders": n_orders, "engineers": engineers, "seed": seed, "mode": mode,
