@@ -650,7 +650,7 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
                              ("max_weekly_working_time", e.max_weekly_working_s)):
             if value is not None:
                 getattr(m, field).CopyFrom(_dur(value))
-        if e.max_overtime_s is not None:
+        if e.max_overtime_s is not None or e.overtime_cost_per_hour:
             m.overtime_cost_per_hour = e.overtime_cost_per_hour
         if e.last_shift_end_s is not None:
             m.last_shift_end_time.CopyFrom(_ts(e.last_shift_end_s))
