@@ -82,6 +82,8 @@ def make_problem(
     n_engineers: int | None = None,
     city: str = "porto",
     time_limit_s: float = 10.0,
+    backlog_s: int = 4 * 3600,
+    slot_deadlines: bool = False,
 ) -> Problem:
     """One planning day of ``n_orders`` work orders and ``n_engineers`` (default n // 10, at
     least 1) engineers in ``city``.
@@ -89,6 +91,10 @@ def make_problem(
     The default ratio deliberately overloads the day a little (ten orders of 20–90 min each
     rarely fit in one 9-hour shift with travel), so the solver must choose what to leave
     unassigned, as dispatchers must on a real day.
+
+    Switches (defaults: the day above): ``backlog_s``, orders are raised in this many seconds
+    before the shift (whole minutes); ``slot_deadlines``, an order with an appointment slot is
+    due by the slot's end (the appointment is its promise) rather than 4 h after creation.
     """
     if n_orders < 1:
         raise ValueError(f"n_orders must be positive, got {n_orders}")
@@ -118,7 +124,7 @@ def make_problem(
     level_of = np.where(rng.random(n_orders) < 0.7, 1, 2)
     service_s = rng.integers(4, 19, size=n_orders) * 5 * 60  # 20–90 min in 5-min steps
     # Raised during the 4 hours before the shift, to the minute: the morning backlog.
-    create_s = shift_start_s - rng.integers(0, 4 * 60 + 1, size=n_orders) * 60
+    create_s = shift_start_s - rng.integers(0, backlog_s // 60 + 1, size=n_orders) * 60
     has_slot = rng.random(n_orders) < SHARE_WITH_SLOT
     slot_hour = rng.choice(np.asarray(SLOT_START_HOURS), size=n_orders)
     priorities = list(PRIORITY_SHARES)
@@ -127,16 +133,19 @@ def make_problem(
     orders = []
     for i in range(n_orders):
         windows: tuple[TimeWindow, ...] = ()
+        deadline_s = int(create_s[i]) + SLA_AFTER_CREATE_S
         if has_slot[i]:
             slot_start_s = _epoch_s(PLAN_DAY, time(int(slot_hour[i])), place.timezone)
             windows = (TimeWindow(start_s=slot_start_s, end_s=slot_start_s + SLOT_S),)
+            if slot_deadlines:
+                deadline_s = slot_start_s + SLOT_S
         orders.append(
             Order(
                 id=f"WO-{i + 1:05d}",
                 location=LatLng(lat=float(lat[i]), lng=float(lng[i])),
                 service_duration_s=int(service_s[i]),
                 time_windows=windows,
-                sla_deadline_s=int(create_s[i]) + SLA_AFTER_CREATE_S,
+                sla_deadline_s=deadline_s,
                 sla_mode=SlaMode.SOFT,
                 priority=priorities[int(priority_of[i])],
                 required_skills=(

@@ -49,7 +49,7 @@ def update_route(inst, st, r):
     assignment costs on the way, and ``rules.route_cost`` for routes whose price depends on
     their schedule (``rich``: breaks, working time, soft deadlines)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
@@ -145,7 +145,7 @@ def _with_insert(inst, st, r, ins_u, ins_after, buf):
 def _best_in_route(inst, st, u, r, best, buf):
     """Best insertion of ``u`` into route ``r``: (delta, node to insert after) or (best, -1)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     found = -1
@@ -177,6 +177,8 @@ def _best_in_route(inst, st, u, r, best, buf):
                 delta -= rules.arc_cost(a[r], b[r], sp, dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, lp, lq)
             if late[u] > 0.0 and start > sla[u]:
                 delta += late[u] * (start - sla[u])
+            if oext.shape[1] > 0:
+                delta += rules.target_cost(oext, u, start)
             # ``delta`` (the arcs and u's own lateness) screens positions: what the insertion
             # adds later in the route only raises the price.
             if delta < best and np.random.random() >= BLINK:
@@ -242,7 +244,7 @@ def insert(inst, st, u, stamp, cstamp, tick, buf, anywhere):
     ``anywhere``, every route); leaves it out when that costs more than its penalty. Returns the
     route (-1: left out)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     nv = vstart.shape[0]
     best = pen[u]
@@ -302,7 +304,7 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
     """String removals around a random seed order: returns (orders removed into ``removed``,
     routes ruined into ``touched``)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]
@@ -394,7 +396,7 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
     ``best_st`` the best seen (both updated). Returns the number of improvements of the best.
     ``scal`` (st[8]) = [current cost, best cost]."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]
