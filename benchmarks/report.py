@@ -199,8 +199,10 @@ def days_tables(records: Sequence[Record]) -> str:
         solvers = sorted({r.solver for r in skills}, key=lambda s: (s != "dispatch", s))
         header = "| instance | limit s | " + " | ".join(f"{s} unserved | {s} travel h | {s} wall s | {s} RSS MB" for s in solvers) + " |"
         lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
-        for key in sorted({(r.n_orders or 0, r.instance, r.time_limit_s) for r in skills}):
-            row = {r.solver: r for r in skills if (r.n_orders or 0, r.instance, r.time_limit_s) == key}
+        # A failed run has no order count: rows go by instance, ordered by the size others saw.
+        size = {r.instance: r.n_orders for r in skills if r.n_orders is not None}
+        for key in sorted({(size.get(r.instance, 0), r.instance, r.time_limit_s) for r in skills}):
+            row = {r.solver: r for r in skills if (r.instance, r.time_limit_s) == key[1:]}
             cells = []
             for s in solvers:
                 r = row.get(s)
