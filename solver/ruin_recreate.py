@@ -40,6 +40,15 @@ MAX_STRING = 10.0  # L_max: longest removed string
 BLINK = 0.01  # probability of skipping an insertion position
 INSERT_NEIGHBOURS = 40  # an order is tried in the routes of its nearest orders (then anywhere)
 RETRY_LEFT_OUT = 10  # orders left out of the plan retried per step (besides the ruined ones)
+# An optional ruined order that fits no route near it tries this many other routes, drawn at
+# random. Trying every route made a step cost O(routes): at 5000 orders (500 routes) steps were
+# 8.2x (skills day) and 5.5x (synthetic Porto day) slower than at 200 orders; with 16, 2.0x and
+# 2.4x, and plans better at equal CPU time (benchmarks/RESULTS.md, "Search for the dispatcher's day").
+FALLBACK_ROUTES = 16
+# Of the RETRY_LEFT_OUT, first those among the ruin seed's neighbours, where the ruin just made
+# room (skills day, 5000 orders, 4 CPU-s: 1473 -> 1334 left out; with 5: 1345; with 20 of 20:
+# 1319 but the synthetic Porto day worse at 200 and 1000 orders).
+RETRY_NEAR = 10
 
 
 @njit(cache=True, nogil=True)
@@ -271,7 +280,10 @@ def insert(inst, st, u, stamp, cstamp, tick, buf, anywhere):
                 best_r = r
                 best_p = p
     if best_r < 0 and anywhere:
-        for r in range(nv):
+        # A mandatory order (left out: BIG) tries every route; an optional one a sample.
+        every = pen[u] >= BIG
+        for j in range(nv if every else FALLBACK_ROUTES):
+            r = j if every else np.random.randint(0, nv)
             if stamp[r] != tick and rlen[r] > 0:
                 stamp[r] = tick
                 best, p = _best_in_route(inst, st, u, r, best, buf)
@@ -302,7 +314,7 @@ def _route_nodes(st, n, r, out):
 @njit(cache=True, nogil=True)
 def ruin(inst, st, removed, rstamp, tick, buf, touched):
     """String removals around a random seed order: returns (orders removed into ``removed``,
-    routes ruined into ``touched``)."""
+    routes ruined into ``touched``, the seed order or -1)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
      speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
@@ -315,7 +327,7 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
             used += 1
             total += rlen[r]
     if used == 0:
-        return 0, 0
+        return 0, 0, -1
     ls_max = min(MAX_STRING, total / used)
     ks_max = 4.0 * AVG_REMOVED / (1.0 + ls_max) - 1.0
     ks = int(np.random.random() * ks_max) + 1
@@ -327,7 +339,7 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
             seed = c
             break
     if seed < 0:
-        return 0, 0
+        return 0, 0, -1
     n_removed = 0
     ruined = 0
     for k in range(neigh.shape[1]):
@@ -373,7 +385,7 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
                 removed[n_removed] = buf[i]
                 n_removed += 1
         update_route(inst, st, r)
-    return n_removed, ruined
+    return n_removed, ruined, seed
 
 
 @njit(cache=True, nogil=True)
@@ -429,19 +441,29 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
         save_prv[:] = prv
         save_rte[:] = rte
         tick += 1
-        k, n_touched = ruin(inst, st, removed, rstamp, tick, buf, touched)
+        k, n_touched, ruin_seed = ruin(inst, st, removed, rstamp, tick, buf, touched)
         for i in range(n_touched):
             dirty[touched[i]] = step
         # Orders the plan leaves out are retried too, a few at a time: retrying all of them at
         # every step made a step cost O(left out × routes) on over-subscribed days (1000
-        # orders with 350 left out: ~60 steps/s).
+        # orders with 350 left out: ~60 steps/s). First those near the ruin's seed, where the
+        # ruin just made room; then others drawn at random.
         n_ruined = k
+        if ruin_seed >= 0:
+            for j in range(neigh.shape[1]):
+                if k - n_ruined >= RETRY_NEAR:
+                    break
+                u = neigh[ruin_seed, j]
+                if rte[u] < 0 and _not_in(removed, n_ruined, u):
+                    removed[k] = u
+                    k += 1
+        n_near = k
         n_out = 0
         for u in range(n):
-            if rte[u] < 0 and _not_in(removed, n_ruined, u):
+            if rte[u] < 0 and _not_in(removed, n_near, u):
                 out_pool[n_out] = u
                 n_out += 1
-        retry = min(n_out, RETRY_LEFT_OUT)
+        retry = min(n_out, RETRY_LEFT_OUT - (n_near - n_ruined))
         for i in range(retry):
             j = i + int(np.random.random() * (n_out - i))
             out_pool[i], out_pool[j] = out_pool[j], out_pool[i]
