@@ -48,6 +48,30 @@ def solve_prepared(problem: Problem, matrices: TravelMatrices, **kwargs) -> Plan
     return travel.service().geometry(problem, plan)
 
 
+def solve_region(problem: Problem, start: tuple[PlannedRoute, ...] | None, should_stop: Callable[[], bool],
+                 on_progress: Callable[[Plan], None] | None = None) -> Plan:
+    """One region (or pair of regions) of a large request: its own matrices, then the search,
+    from ``start`` when given (``regional``; local and Ray back-ends alike)."""
+    problem, matrices = prepare(problem)
+    return solve_prepared(problem, matrices, should_stop=should_stop, on_progress=on_progress, start_routes=start)
+
+
+def engine_for(task: SolveTask):
+    """The back-end that runs a request's regions (``regional.Engine``)."""
+    if task.backend == "ray":
+        from dispatch_service.ray_engine import RayEngine
+
+        return RayEngine.connect(task.ray_address)
+    from dispatch_service.regional import InProcess
+
+    return InProcess()
+
+
+def regional_applies(task: SolveTask) -> bool:
+    problem = task.problem
+    return 0 < task.region_orders < len(problem.orders) and problem.replan is None
+
+
 def run_task(task, should_stop: Callable[[], bool], progress: Callable[[Progress], None] | None = None) -> tuple[str, object]:
     """``(kind, value)``: ``("plan", Plan)``, ``("invalid", violations)``, ``("matrix", ...)``,
     ``("evaluation", Evaluation)``, ``("candidates", (candidates, reason))`` or
@@ -67,6 +91,8 @@ def run_task(task, should_stop: Callable[[], bool], progress: Callable[[Progress
             return _insertion(task)
         if isinstance(task, SlotsTask):
             return _slots(task)
+        if regional_applies(task):
+            return "plan", _solve_regional(task, should_stop, progress)
         if not task.progress or progress is None:
             problem, matrices = prepare(task.problem)
             return "plan", solve_prepared(problem, matrices, limits=task.limits, should_stop=should_stop)
@@ -193,3 +219,20 @@ def _solve_with_progress(task: SolveTask, should_stop: Callable[[], bool], progr
     if task.progress_plans:
         kwargs = {"on_progress": on_plan, "progress_interval_s": task.progress_interval_s}
     return solve_prepared(problem, matrices, limits=task.limits, should_stop=should_stop, on_solution=on_solution, **kwargs)
+
+
+def _solve_regional(task: SolveTask, should_stop: Callable[[], bool], progress: Callable[[Progress], None] | None) -> Plan:
+    from dispatch_service import regional
+
+    started = time.perf_counter()
+    on_plan = None
+    if progress is not None and task.progress:
+        progress(Progress(0.0, 0, None))  # the job is running: a worker has it
+        emit = progress
+
+        def on_plan(plan: Plan) -> None:
+            emit(Progress(time.perf_counter() - started, plan.stats.solutions_found, plan.stats.objective,
+                          plan if task.progress_plans else None))
+
+    return regional.solve(task.problem, engine_for(task), region_orders=task.region_orders, should_stop=should_stop,
+                          on_progress=on_plan)
