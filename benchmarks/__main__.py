@@ -7,6 +7,7 @@ Examples::
     python -m benchmarks --suite solomon --instances C101,R101 --time-limit 1,10
     python -m benchmarks path/to/R2_10_1.vrp --time-limit 30 --json out.json
     python -m benchmarks --suite synthetic --sizes 100,500 --time-limit 10
+    python -m benchmarks --suite scale --sizes 10000,20000 --repeats 3   # regions, Ray (benchmarks/scale.py)
 """
 
 from __future__ import annotations
@@ -206,6 +207,12 @@ def plot(records: list[Record], path: Path) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    for k, arg in enumerate(argv):  # the scale suite has options of its own
+        if argv[k:k + 2] == ["--suite", "scale"] or arg == "--suite=scale":
+            from benchmarks.scale import main as scale_main
+
+            return scale_main(argv[:k] + argv[k + (1 if arg == "--suite=scale" else 2):])
     args = parse_args(argv)
     thresholds = None
     if args.ci:

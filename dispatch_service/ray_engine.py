@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 NAMESPACE = "dispatch"
 ACTOR_PREFIX = "dispatch-region-"
 POLL_S = 0.5  # how often the driver asks running actors for their latest snapshot
-STOP_GRACE_S = 2.0  # a call still running this long after the deadline is given up (its snapshot stands)
+STOP_GRACE_S = 0.3  # a call still running this long after the deadline is given up (its snapshot stands)
 
 
 class RegionSolver:
@@ -98,7 +98,8 @@ def init(address: str | None, **kwargs) -> str:
     if not ray.is_initialized():
         if address is not None:
             kwargs.pop("num_cpus", None)  # a running cluster has its resources
-        ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
+        # "local": a new runtime of this machine, never a cluster some earlier `ray start` left.
+        ray.init(address=address or "local", namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.WARNING, **kwargs)
     return ray.get_runtime_context().gcs_address
 

@@ -53,6 +53,8 @@ MIN_SLICE_S = 1.0  # a region's or pair's search time, at least (matrices, const
 ROUND_S = 10.0  # a pair's search time per round, at most: later rounds move other seams
 MIN_ROUNDS = 3  # seam rounds the time after the first plans is shared over, at least
 END_MARGIN_S = 0.5  # kept from the time limit to merge the regions' plans and answer
+# A call's time beyond its search: matrices, feasibility, timing the routes, shipping the plan.
+CALL_OVERHEAD_S = 0.4
 LOST_DETAIL = "the order's region lost its search before a first plan (its worker stopped)"
 
 
@@ -147,7 +149,8 @@ def solve(problem: Problem, engine: Engine, *, region_orders: int = REGION_ORDER
     # First plans: every region once, the waves of regions sharing FIRST_SHARE of the time.
     waves = math.ceil(len(regions) / max(1, engine.workers))
     slice_s = min(FIRST_SLICE_S, max(MIN_SLICE_S, FIRST_SHARE * (deadline - time.perf_counter()) / waves))
-    calls = [RegionCall(("region", r), rg.sub_problem(problem, reg.orders, reg.engineers, slice_s, f"{problem.label}#r{r}"))
+    search_s = max(MIN_SLICE_S - CALL_OVERHEAD_S, slice_s - CALL_OVERHEAD_S)
+    calls = [RegionCall(("region", r), rg.sub_problem(problem, reg.orders, reg.engineers, search_s, f"{problem.label}#r{r}"))
              for r, reg in enumerate(regions)]
     t0 = time.perf_counter()
     plans = engine.run(calls, cancel, deadline)
@@ -181,7 +184,7 @@ def solve(problem: Problem, engine: Engine, *, region_orders: int = REGION_ORDER
             orders = np.unique(np.concatenate([parts[r].orders for r in group]))
             engineers = np.unique(np.concatenate([parts[r].engineers for r in group]))
             name = "+".join(f"r{r}" for r in group)
-            sub = rg.sub_problem(problem, orders, engineers, slice_s, f"{problem.label}#{name}")
+            sub = rg.sub_problem(problem, orders, engineers, slice_s - CALL_OVERHEAD_S, f"{problem.label}#{name}")
             calls.append(RegionCall(("seam", *group), sub, sum((parts[r].start_routes() for r in group), ())))
         plans = engine.run(calls, cancel, deadline)
         report.calls += len(calls)
