@@ -158,7 +158,7 @@ class TwoNodeCluster:
                 "--min-worker-port=11000", "--max-worker-port=11099", "--ray-client-server-port=10011"]
         second = [str(RAY), "start", "--block", f"--address=127.0.0.1:{self.port}", "--num-cpus=1",
                   "--node-manager-port=6393", "--object-manager-port=6394", "--min-worker-port=11100", "--max-worker-port=11199"]
-        log = open(self.tmp / "nodes.log", "w")  # noqa: SIM115 (kept open while the nodes run)
+        log = self.log = open(self.tmp / "nodes.log", "w")  # kept open while the nodes run; closed on exit
         self.procs.append(subprocess.Popen(head, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         self._wait_nodes(1)
         self.procs.append(subprocess.Popen(second, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
@@ -193,6 +193,7 @@ class TwoNodeCluster:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         os.environ.pop("RAY_AUTH_MODE", None)
+        self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

@@ -95,3 +95,23 @@ def test_a_request_solved_region_by_region_obeys_every_hard_rule() -> None:
     assert_plan_obeys_hard_rules(request, plan_to_response(plan, problem.options.time_limit_s))
     # The merged objective is the sum of the regions' terms, and equals the routes' own costs.
     assert abs(plan.stats.breakdown.travel - sum(r.cost for r in plan.routes)) < 1e-6 * max(1.0, plan.stats.breakdown.travel)
+
+
+def test_the_server_splits_large_requests_with_region_orders_on_the_local_backend() -> None:
+    """``--region-orders`` on the default back-end: regions one after the other in the solve's
+    worker process, through the real server and stub."""
+    import grpc
+
+    from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
+    from tests.conftest import start_server
+
+    problem = make_problem(360, seed=8, time_limit_s=5.0)
+    request = problem_to_request(replace(problem, options=replace(problem.options, search_mode=SearchMode.CONSUME_ALL_TIME)))
+    server = start_server(workers=1, queue_size=1, region_orders=120)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            response = pb_grpc.DispatchServiceStub(channel).Solve(request, timeout=60)
+    finally:
+        server.stop(grace_s=1.0)
+    assert_plan_obeys_hard_rules(request, response)
+    assert response.kpis.orders_served > 0.7 * 360
