@@ -115,7 +115,7 @@ def run_decompose(problem: Problem, max_dense_gb: float) -> dict:
         return {"config": "decompose", "orders": len(problem.orders), "engineers": len(problem.engineers),
                 "time_limit_s": problem.options.time_limit_s,
                 "skipped": f"its two dense matrices need {need:.1f} GB (> --max-dense-gb {max_dense_gb:g})"}
-    from dispatch_service.worker_task import prepare, solve_prepared
+    from dispatch_service.solving import prepare, solve_prepared
 
     first: list[float] = []
     with PeakRss() as rss:
@@ -197,7 +197,8 @@ class TwoNodeCluster:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _ray_runs(config: str, address: str | None, problems: list[Problem], region_orders: int, repeats: int) -> list[dict]:
+def _ray_runs(config: str, address: str | None, problems: list[Problem], region_orders: int, repeats: int,
+              record) -> list[dict]:
     import ray
 
     from dispatch_service import ray_engine
@@ -214,6 +215,7 @@ def _ray_runs(config: str, address: str | None, problems: list[Problem], region_
                 row["repeat"] = k
                 print(_line(row), flush=True)
                 out.append(row)
+                record(row)
         return out
     finally:
         ray.shutdown()
@@ -281,13 +283,19 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     started = time.time()
     uptime_before = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    partial = args.json.with_suffix(".partial.json")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+
+    def record(row: dict) -> None:  # every run as it ends: a failure later keeps what was measured
+        rows.append(row)
+        partial.write_text(json.dumps(rows, indent=2))
     if "decompose" in configs:
         for p in problems:
             for k in range(args.repeats if dense_gb(p) <= args.max_dense_gb else 1):
                 row = run_decompose(p, args.max_dense_gb)
                 row["repeat"] = k
                 print(_line(row), flush=True)
-                rows.append(row)
+                record(row)
     if "regions" in configs:
         from dispatch_service.regional import InProcess
 
@@ -296,12 +304,12 @@ def main(argv: list[str] | None = None) -> int:
                 row = run_regional("regions", p, InProcess(), args.region_orders)
                 row["repeat"] = k
                 print(_line(row), flush=True)
-                rows.append(row)
+                record(row)
     if "ray" in configs:
-        rows += _ray_runs("ray", None, problems, args.region_orders, args.repeats)
+        _ray_runs("ray", None, problems, args.region_orders, args.repeats, record)
     if "ray2" in configs:
         with TwoNodeCluster() as cluster:
-            rows += _ray_runs("ray2", cluster.address, problems, args.region_orders, args.repeats)
+            _ray_runs("ray2", cluster.address, problems, args.region_orders, args.repeats, record)
     medians = summary(rows)
     meta = {"command": "python -m benchmarks --suite scale " + " ".join(argv or sys.argv[1:]), "started_unix_s": started,
             "uptime_before": uptime_before,
@@ -309,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(), "region_orders": args.region_orders}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"meta": meta, "medians": medians, "runs": rows}, indent=2))
+    partial.unlink(missing_ok=True)
     md = table(medians)
     args.json.with_suffix(".md").write_text(f"{meta['command']}\n\n{meta['uptime_before']}\n\n{md}\n")
     print(md)

@@ -3,7 +3,7 @@
 One long-lived actor per CPU of the cluster (named, detached: solves and server processes share
 them, and they outlive a solve), each with OR-Tools loaded, the compiled kernel warm
 (``solver.improve`` compiles or loads it on import) and the service's maps loaded. An actor runs
-one region's search at a time (``worker_task.solve_region``, the same entry point as the local
+one region's search at a time (``solving.solve_region``, the same entry point as the local
 path) and keeps its latest snapshot, which the driver polls; a cancel sets the search's stop
 flag. So a stopped or killed actor costs its region's improvement since the last poll, never
 the plan: the driver keeps the region's previous plan (or its last snapshot) and the actor is
@@ -12,6 +12,7 @@ restarted by Ray for the next call.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -39,22 +40,24 @@ class RegionSolver:
     """Solves regions; ``latest``, ``cancel`` and ``wait_first_plan`` answer while it does."""
 
     def __init__(self, map_paths: dict[str, str] | None = None) -> None:
-        from dispatch_service import travel, worker_task  # OR-Tools, the kernel (warm), the maps: once
+        from dispatch_service import solving, travel  # OR-Tools, the kernel (warm), the maps: once
         from solver import decompose
 
         decompose.fork_groups(False)  # this process has threads (polls): groups run in it, one CPU each
         travel.configure(map_paths)
-        self._solve_region = worker_task.solve_region
+        self._solve_region = solving.solve_region
         self._stop = threading.Event()
         self._first = threading.Event()
         self._latest: Plan | None = None
         self._version = 0
+        self._call = ""  # the running call's id: a poll sent for another call gets nothing
 
     @ray.method(concurrency_group="solve")
-    def solve(self, problem: Problem, start: tuple[PlannedRoute, ...] | None) -> Plan:
+    def solve(self, call_id: str, problem: Problem, start: tuple[PlannedRoute, ...] | None) -> Plan:
         self._stop.clear()
         self._first.clear()
         self._latest = None
+        self._call = call_id
         try:
             return self._solve_region(problem, start, self._stop.is_set, on_progress=self._keep)
         finally:
@@ -66,10 +69,13 @@ class RegionSolver:
         self._first.set()
 
     @ray.method(concurrency_group="peek")
-    def latest(self, known_version: int) -> tuple[int, Plan | None]:
-        """The running search's latest snapshot when newer than ``known_version``."""
-        version = self._version
-        return (version, self._latest) if version != known_version else (version, None)
+    def latest(self, call_id: str, known_version: int) -> tuple[int, Plan | None]:
+        """Call ``call_id``'s latest snapshot when newer than ``known_version`` (nothing while
+        the actor still runs an earlier call, e.g. one a driver gave up at its deadline)."""
+        version, plan = self._version, self._latest
+        if self._call != call_id or version == known_version:
+            return known_version, None
+        return version, plan
 
     @ray.method(concurrency_group="peek")
     def cancel(self) -> None:
@@ -120,6 +126,7 @@ class RayEngine:
         self.actors = handles
         self.workers = len(handles)
         self.call_s: list[float] = []
+        self._ids = itertools.count()
 
     @classmethod
     def connect(cls, address: str | None, map_paths: dict[str, str] | None = None) -> RayEngine:
@@ -133,6 +140,7 @@ class RayEngine:
         results: list[Plan | None] = [None] * len(calls)
         latest: list[Plan | None] = [None] * len(calls)
         versions = [0] * len(calls)
+        call_ids = [""] * len(calls)
         queue = list(range(len(calls)))
         free = list(range(len(self.actors)))
         running: dict = {}  # solve ref -> (call, actor, started)
@@ -153,7 +161,8 @@ class RayEngine:
                 break
             while queue and free and not stopping:
                 c, a = queue.pop(0), free.pop(0)
-                ref = self.actors[a].solve.remote(calls[c].problem, calls[c].start)
+                call_ids[c] = f"{os.getpid()}-{next(self._ids)}"
+                ref = self.actors[a].solve.remote(call_ids[c], calls[c].problem, calls[c].start)
                 running[ref] = (c, a, time.perf_counter())
             if not running:
                 break
@@ -162,7 +171,7 @@ class RayEngine:
                 busy = {c for c in peeks.values()}
                 for c, a, _ in running.values():
                     if c not in busy:
-                        peeks[self.actors[a].latest.remote(versions[c])] = c
+                        peeks[self.actors[a].latest.remote(call_ids[c], versions[c])] = c
             ready, _ = ray.wait([*running, *peeks], num_returns=1, timeout=POLL_S)
             for ref in ready:
                 if ref in peeks:

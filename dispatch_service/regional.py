@@ -1,7 +1,7 @@
 """A large request solved region by region, then seam rounds between neighbouring regions.
 
 ``regions.partition`` splits the request before any matrix is built; every region is solved by
-the one search (``worker_task.solve_region``: its own matrices, then construction, the compiled
+the one search (``solving.solve_region``: its own matrices, then construction, the compiled
 kernel and OR-Tools, as any request). Then, round after round until the time limit, disjoint
 pairs of neighbouring regions are re-solved together from their current routes, so that orders
 near a border can move to the engineers across it (``solver.decompose`` does the same for groups
@@ -101,7 +101,7 @@ class InProcess:
         self.call_s: list[float] = []
 
     def run(self, calls: Sequence[RegionCall], should_stop: Callable[[], bool], deadline: float) -> list[Plan | None]:
-        from dispatch_service.worker_task import solve_region
+        from dispatch_service.solving import solve_region
 
         def halt() -> bool:  # a search stops at a cancel or at the deadline, whatever its own limit
             return should_stop() or time.perf_counter() >= deadline

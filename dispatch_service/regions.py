@@ -3,7 +3,7 @@
 Why: a dense travel matrix of 20,000 orders and 2,000 engineers' starts and ends holds 24,000²
 cells per matrix (4.6 GB each in int64); no process should hold it and OR-Tools cannot search
 it in a dispatcher's time limit. A region (a few hundred to a thousand orders and the engineers
-who serve them) gets its own dense matrix and its own search (``worker_task.solve_region``);
+who serve them) gets its own dense matrix and its own search (``solving.solve_region``);
 ``dispatch_service.regional`` runs them and the seam rounds between neighbours.
 
 How: engineers with territories are grouped by territory (the operator's own boundaries; an
@@ -13,14 +13,17 @@ along the wider side of their bounding box, so regions hold equal numbers of ord
 one) and are compact. Engineers then join regions in proportion to the regions' orders,
 nearest region first (a capacitated greedy assignment on the distance from their start to the
 region's centre), so that no region is left with orders and no one to serve them. Orders that
-require particular engineers go to the region of the first of them.
+require particular engineers go to the region of the first of them, follow-ups to their first
+visit's (``_keep_together``). Not measured against k-means-like clustering: bisection was
+chosen for exact balance and no iterations; the time of day is not a criterion (a region's
+engineers work the whole day).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -33,6 +36,7 @@ from solver.model import (
     PlannedRoute,
     Problem,
     Route,
+    SameEngineer,
     Unassigned,
     Visit,
 )
@@ -119,7 +123,7 @@ def partition(problem: Problem, region_orders: int, inside_territory: np.ndarray
         order_parts = bisect(orders_m, g_orders, parts)
         for orders, engineers in zip(order_parts, _assign_engineers(order_parts, g_engineers, orders_m, engineers_m)):
             regions.append(Region(orders, engineers))
-    return _required_engineers(problem, regions)
+    return _keep_together(problem, regions)
 
 
 def _territory_groups(problem: Problem, inside: np.ndarray | None, orders_m: np.ndarray,
@@ -144,21 +148,46 @@ def _territory_groups(problem: Problem, inside: np.ndarray | None, orders_m: np.
     return [(np.flatnonzero(which == k).astype(np.int64), js) for k, js in enumerate(members)]
 
 
-def _required_engineers(problem: Problem, regions: list[Region]) -> list[Region]:
-    """Orders that only particular engineers may serve move to the region of the first of them."""
+def _keep_together(problem: Problem, regions: list[Region]) -> list[Region]:
+    """Orders that only particular engineers may serve move to the region of the first of them;
+    a follow-up joins its first visit's region (of the order it follows, or of the engineer who
+    did the visit when the same engineer is wanted), so that every rule between two orders or
+    an order and an engineer is decided inside one region."""
     region_of_engineer = {int(j): r for r, reg in enumerate(regions) for j in reg.engineers}
     engineer_index = {e.id: j for j, e in enumerate(problem.engineers)}
-    orders = [set(map(int, reg.orders)) for reg in regions]
-    for r, reg in enumerate(regions):
-        for i in reg.orders:
-            required = problem.orders[int(i)].required_engineer_ids
-            if not required or any(region_of_engineer.get(engineer_index.get(e, -1)) == r for e in required):
-                continue
-            target = region_of_engineer.get(engineer_index.get(required[0], -1))
+    order_index = {o.id: i for i, o in enumerate(problem.orders)}
+    region_of_order = {int(i): r for r, reg in enumerate(regions) for i in reg.orders}
+
+    def engineers_region(engineer_id: str) -> int | None:
+        return region_of_engineer.get(engineer_index.get(engineer_id, -1))
+
+    for i, order in enumerate(problem.orders):
+        here = region_of_order[i]
+        required = order.required_engineer_ids
+        if required and not any(engineers_region(e) == here for e in required):
+            target = engineers_region(required[0])
             if target is not None:
-                orders[r].discard(int(i))
-                orders[target].add(int(i))
-    return [Region(np.asarray(sorted(o), dtype=np.int64), reg.engineers) for o, reg in zip(orders, regions)]
+                region_of_order[i] = target
+
+    def follows(i: int, depth: int = 0) -> int:
+        """The region of the first visit of ``i``'s chain of follow-ups."""
+        f = problem.orders[i].follow_up
+        if f is None or depth > len(problem.orders):
+            return region_of_order[i]
+        if f.previous_order_id is not None and f.previous_order_id in order_index:
+            return follows(order_index[f.previous_order_id], depth + 1)
+        if f.previous_engineer_id and f.same_engineer is not SameEngineer.ANY:
+            target = engineers_region(f.previous_engineer_id)
+            return region_of_order[i] if target is None else target
+        return region_of_order[i]
+
+    for i, order in enumerate(problem.orders):
+        if order.follow_up is not None:
+            region_of_order[i] = follows(i)
+    orders: list[list[int]] = [[] for _ in regions]
+    for i, r in sorted(region_of_order.items()):
+        orders[r].append(i)
+    return [Region(np.asarray(o, dtype=np.int64), reg.engineers) for o, reg in zip(orders, regions)]
 
 
 def seam_pairs(problem: Problem, regions: Sequence[Region], rng: np.random.Generator) -> list[tuple[int, int]]:
@@ -245,8 +274,7 @@ def merged(parts: Sequence[Part]) -> tuple[tuple[Route, ...], tuple[Unassigned, 
     request order, and the objective's terms summed (each is a sum over routes and orders)."""
     routes = sorted((r for p in parts for r in p.routes), key=lambda r: (r.engineer_index, r.shift_index))
     unassigned = sorted((u for p in parts for u in p.unassigned), key=lambda u: u.order_index)
-    fields = ("travel", "lateness", "unassigned", "preference", "territory", "disruption")
-    total = ObjectiveBreakdown(**{f: sum(getattr(p.breakdown, f) for p in parts) for f in fields})
+    total = ObjectiveBreakdown(**{f.name: sum(getattr(p.breakdown, f.name) for p in parts) for f in fields(ObjectiveBreakdown)})
     return tuple(routes), tuple(unassigned), total
 
 

@@ -16,44 +16,19 @@ from typing import Any
 import numpy as np
 
 from dispatch_service import travel
+from dispatch_service.solving import prepare, solve_prepared
 from dispatch_service.tasks import EvaluateTask, InsertionTask, MatrixTask, Progress, SlotsTask, SolveTask
-from dispatch_service.travel import inside_territory, matrices_for
+from dispatch_service.travel import inside_territory
 from solver import booking
 from solver.errors import InvalidProblem
 from solver.evaluate import evaluate_plan
 from solver.insertion import PlanState, plan_state, recommend
 from solver.limits import COST_SCALE
-from solver.model import Plan, PlannedRoute, Problem, TravelMatrices
-from solver.replan import prepare as prepare_replan
-from solver.solve import solve
+from solver.model import Plan, PlannedRoute, Problem
 
 # Timed plans kept for repeated insertion questions, bounded by their matrices' size.
 PLAN_STATE_CACHE_BYTES = 256 * 1024 * 1024
 PLAN_STATE_CACHE_ENTRIES = 8
-
-
-def prepare(problem: Problem) -> tuple[Problem, TravelMatrices]:
-    """The problem as the solver takes it, and its travel matrices (the one place for both)."""
-    started = time.perf_counter()
-    problem = prepare_replan(problem)
-    matrices = matrices_for(problem)
-    # The search gets what is left of the time limit once the matrices are built.
-    left_s = max(0.05, problem.options.time_limit_s - (time.perf_counter() - started))
-    return replace(problem, options=replace(problem.options, time_limit_s=left_s)), matrices
-
-
-def solve_prepared(problem: Problem, matrices: TravelMatrices, **kwargs) -> Plan:
-    """``solve`` with what the service adds around it: territories in, geometry out."""
-    plan = solve(problem, matrices, inside_territory=inside_territory(problem), **kwargs)
-    return travel.service().geometry(problem, plan)
-
-
-def solve_region(problem: Problem, start: tuple[PlannedRoute, ...] | None, should_stop: Callable[[], bool],
-                 on_progress: Callable[[Plan], None] | None = None) -> Plan:
-    """One region (or pair of regions) of a large request: its own matrices, then the search,
-    from ``start`` when given (``regional``; local and Ray back-ends alike)."""
-    problem, matrices = prepare(problem)
-    return solve_prepared(problem, matrices, should_stop=should_stop, on_progress=on_progress, start_routes=start)
 
 
 def engine_for(task: SolveTask):

@@ -115,3 +115,15 @@ def test_the_server_splits_large_requests_with_region_orders_on_the_local_backen
         server.stop(grace_s=1.0)
     assert_plan_obeys_hard_rules(request, response)
     assert response.kpis.orders_served > 0.7 * 360
+
+
+def test_follow_ups_stay_with_their_first_visit() -> None:
+    from solver.model import FollowUp
+
+    problem = make_problem(1000, seed=9)
+    first = regions.partition(problem, 500)
+    a, b = int(first[0].orders[0]), int(first[1].orders[0])
+    orders = list(problem.orders)
+    orders[b] = replace(orders[b], follow_up=FollowUp(previous_order_id=orders[a].id, min_delay_s=0, max_delay_s=86400))
+    parts = regions.partition(replace(problem, orders=tuple(orders)), 500)
+    assert a in parts[0].orders and b in parts[0].orders
