@@ -28,7 +28,7 @@ from solver.model import (
 )
 from solver.objective import breakdown
 from solver.routes import build_routes
-from solver.routing_model import Solution
+from solver.routing_model import SearchConfig, Solution
 from solver.schedule import RuleBook
 from solver.validation import validate_or_raise
 from solver.vehicles import Vehicles
@@ -60,6 +60,7 @@ def solve(
     inside_territory: np.ndarray | None = None,
     on_progress: Callable[[Plan], None] | None = None,
     progress_interval_s: float = 0.5,
+    config: SearchConfig | None = None,
     start_routes: Sequence[PlannedRoute] | None = None,
 ) -> Plan:
     """Plans ``problem``; raises ``InvalidProblem`` listing every broken rule.
@@ -71,7 +72,8 @@ def solve(
     A problem with re-planning state must have gone through ``solver.replan.prepare`` before
     its matrices were computed.
     ``on_progress`` receives a plan snapshot for the first solution and then at most every
-    ``progress_interval_s``, timed and priced by the rule book.
+    ``progress_interval_s``, timed and priced by the rule book. ``config``: the search's levers
+    (benchmarks compare them; the service uses the defaults).
     ``start_routes`` (a feasible plan of this problem, e.g. a region's current routes) is where
     the search starts instead of its construction; routes of unknown engineers or orders are
     ignored, orders this feasibility check rules out for their engineer are dropped.
@@ -101,13 +103,13 @@ def solve(
         # The time limit counts from the call: validation and feasibility used some of it.
         max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
         should_stop=should_stop, on_solution=on_solution, on_sequences=on_sequences, interval_s=progress_interval_s,
-        start=start,
+        config=config, start=start,
     )
 
     # OR-Tools' own schedule (its cumul values) is not reported.
     sequences = [book.repair(v, seq) for v, seq in enumerate(solution.sequences)]
     sequences, linked = plan_rules.enforce(problem, book, vehicles, sequences)
-    timings = book.times(sequences)
+    timings = plan_rules.timed(problem, book, sequences)
     solution = replace(solution, sequences=sequences)
     problem = asked  # reported with the caller's own windows
     routes = build_routes(problem, matrices, vehicles, sequences, timings)
