@@ -10,6 +10,7 @@ Examples::
     python -m benchmarks --suite skills --sizes 1000,2000,5000 --time-limit 30   # dispatch, PyVRP, VROOM
     python -m benchmarks --suite realistic --cities lyon,leeds --seeds 0,1,2 --sizes 1000,2000 \
         --time-limit 10,60,300 --variants backlog,right-sized
+    python -m benchmarks --suite scale --sizes 10000,20000 --repeats 3   # regions, Ray (benchmarks/scale.py)
 """
 
 from __future__ import annotations
@@ -257,6 +258,12 @@ def plot(records: list[Record], path: Path) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    for k, arg in enumerate(argv):  # the scale suite has options of its own
+        if argv[k:k + 2] == ["--suite", "scale"] or arg == "--suite=scale":
+            from benchmarks.scale import main as scale_main
+
+            return scale_main(argv[:k] + argv[k + (1 if arg == "--suite=scale" else 2):])
     args = parse_args(argv)
     thresholds = None
     if args.ci:

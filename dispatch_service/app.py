@@ -35,7 +35,7 @@ import numpy as np
 
 from dispatch_service import convert, errors, failures, travel
 from dispatch_service.api.v1 import dispatch_pb2 as pb
-from dispatch_service.config import ServerConfig
+from dispatch_service.config import ServerConfig, region_orders
 from dispatch_service.jobs import JobRegistry
 from dispatch_service.logging_setup import current_request_id
 from dispatch_service.scenarios import (
@@ -110,6 +110,8 @@ class App:
         # digest -> (engineer ids, order ids), for repeated insertion questions.
         self._known_plans: OrderedDict[bytes, tuple[frozenset[str], frozenset[str]]] = OrderedDict()
         self._known_lock = threading.Lock()
+        self.region_orders = region_orders(config)
+        self.ray_address = config.ray_address  # the server sets it when it starts a local Ray runtime
 
     def close(self) -> None:
         """Records running jobs as FAILED; call before the pools close."""
@@ -170,6 +172,11 @@ class App:
         if not limit_mb:
             return
         estimate_mb = model_size_mb(problem)
+        n = len(problem.orders)
+        if 0 < self.region_orders < n and problem.replan is None:
+            # Split into regions: the largest model is a pair of regions in a seam round, with
+            # about their share of the shifts (regions are balanced; dispatch_service/regions.py).
+            estimate_mb *= min(1.0, 2.0 * self.region_orders / n) ** 2
         if estimate_mb > limit_mb:
             shifts = sum(len(e.shifts) for e in problem.engineers)
             raise failures.TooLarge([Violation(
@@ -179,6 +186,11 @@ class App:
             )])
 
     # -- budget and running -------------------------------------------------------------------
+    def solve_task(self, problem: Problem, **kwargs) -> SolveTask:
+        """A solve for a worker, with the configured back-end for requests split into regions."""
+        return SolveTask(problem, self.limits, region_orders=self.region_orders, backend=self.config.backend,
+                         ray_address=self.ray_address, **kwargs)
+
     def budget(self, problem: Problem, call: Call, started: float, share: float = 1.0) -> Problem:
         """The problem with its time limit cut to the caller's budget: what admission used, and
         the call's deadline (Python gRPC does not propagate deadlines), less a margin."""
@@ -233,7 +245,7 @@ class App:
         solve_started = time.perf_counter()
         # Snapshots only as a fallback here (nobody watches a unary call): seldom, so building
         # them costs the search little.
-        task = SolveTask(problem, self.limits, progress=True, progress_plans=True, progress_interval_s=SOLVE_SNAPSHOT_INTERVAL_S)
+        task = self.solve_task(problem, progress=True, progress_plans=True, progress_interval_s=SOLVE_SNAPSHOT_INTERVAL_S)
         try:
             plan = result(self.run(self.pool, task, call, on_progress=keep, time_limit_s=limit_s))
         except WorkerOverrun as exc:
@@ -260,7 +272,7 @@ class App:
         limit_s = problem.options.time_limit_s
         self._admit(self.pool)
         events: queue.Queue = queue.Queue()
-        task = SolveTask(problem, self.limits, progress=True, progress_plans=True)
+        task = self.solve_task(problem, progress=True, progress_plans=True)
 
         def run() -> None:
             try:
@@ -301,7 +313,7 @@ class App:
         if request.validate_only:
             return convert.validated_job(uuid.uuid4().hex, problem.label, self.config.clock(), len(problem.orders), len(problem.engineers))
         limit_s = problem.options.time_limit_s
-        task = SolveTask(problem, self.limits, progress=True, progress_plans=True)
+        task = self.solve_task(problem, progress=True, progress_plans=True)
 
         def work(cancelled, progress) -> Plan:
             try:
@@ -454,7 +466,7 @@ class App:
                     return
                 holding = False
                 try:
-                    task = SolveTask(problems[i], self.limits)
+                    task = self.solve_task(problems[i])
                     plans[i] = result(self.run(self.pool, task, call, admitted=True, aborted=stop,
                                                time_limit_s=problems[i].options.time_limit_s))
                 except BaseException as exc:

@@ -8,6 +8,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+# Orders per region on the Ray back-end: OR-Tools and the kernel search a region (and a pair
+# of them in the seam rounds) quickly at this size (dispatch_service/regional.py).
+DEFAULT_REGION_ORDERS = 1000
+
 
 class ConfigError(ValueError):
     """A setting the server cannot start with; the message is the one line the operator sees."""
@@ -74,9 +78,24 @@ class ServerConfig:
     maps: tuple[tuple[str, str], ...] = ()  # (map id, artifact path) loaded at start
     # AnalyzeHistory: records accepted per call (a year of a large operation is about a million).
     max_history_records: int = 2_000_000
+    # Where large requests' regions are solved (dispatch_service.regional): "local" (the solve's own
+    # worker, one region after the other) or "ray" (actors on a Ray cluster at ``ray_address``;
+    # None: a local Ray runtime the server starts). Requests with more orders than
+    # ``region_orders`` are split into regions of about that many; None: 1000 with Ray, never
+    # (0) with the local back-end, whose default path is the single-machine decomposition.
+    backend: str = "local"
+    ray_address: str | None = None
+    region_orders: int | None = None
     # The server's "now" (Unix seconds): ended-shift rule, job times, default departure times.
     # Real time unless a test or a replay injects its own.
     clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
+
+
+def region_orders(config: ServerConfig) -> int:
+    """Orders per region for this configuration (0: requests are never split)."""
+    if config.region_orders is not None:
+        return config.region_orders
+    return DEFAULT_REGION_ORDERS if config.backend == "ray" else 0
 
 
 def parse_maps(items: list[str]) -> tuple[tuple[str, str], ...]:
@@ -187,6 +206,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="SQLite file keeping solve jobs across restarts (DISPATCH_JOBS_DB); default: memory only",
     )
     parser.add_argument(
+        "--backend", choices=("local", "ray"), default=_env("BACKEND", d.backend),
+        help="where large requests' regions are solved: this machine's workers or a Ray cluster (DISPATCH_BACKEND)",
+    )
+    parser.add_argument(
+        "--ray-address", default=_env("RAY_ADDRESS", "") or None,
+        help="Ray cluster to use with --backend ray, e.g. 10.0.0.5:6379; default: a local Ray runtime (DISPATCH_RAY_ADDRESS)",
+    )
+    parser.add_argument(
+        "--region-orders", type=int, default=int(_env("REGION_ORDERS", "-1")),
+        help="split requests with more orders into regions of about this many; 0: never; default 1000 with "
+             "--backend ray, 0 with local (DISPATCH_REGION_ORDERS)",
+    )
+    parser.add_argument(
         "--max-history-records", type=int, default=int(_env("MAX_HISTORY_RECORDS", str(d.max_history_records))),
         help="records accepted per AnalyzeHistory call (DISPATCH_MAX_HISTORY_RECORDS)",
     )
@@ -224,6 +256,9 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         jobs_db=args.jobs_db,
         maps=parse_maps(args.maps or []),
         max_history_records=args.max_history_records,
+        backend=args.backend,
+        ray_address=args.ray_address,
+        region_orders=None if args.region_orders < 0 else args.region_orders,
     )
 
 

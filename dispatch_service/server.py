@@ -148,6 +148,9 @@ class DispatchServer:
         )
         try:
             self.app = App(config, self.pool, self.quick)
+            self._ray_started = False
+            if config.backend == "ray":
+                self._start_ray()
         except Exception:
             self.pool.close()
             self.quick.close()
@@ -184,6 +187,22 @@ class DispatchServer:
         self.port = 0
         self._stopped = threading.Event()
         self._stop_done = threading.Event()
+
+    def _start_ray(self) -> None:
+        """Connects to the Ray cluster (a local runtime when no address is given) and starts the
+        region actors, so the first large request finds them warm."""
+        try:
+            from dispatch_service import ray_engine
+        except ImportError:
+            raise ConfigError("--backend ray needs the optional extra: pip install 'field-dispatch[ray]'") from None
+        import ray
+
+        self._ray_started = not ray.is_initialized() and self.config.ray_address is None
+        try:
+            self.app.ray_address = ray_engine.init(self.config.ray_address)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise ConfigError(f"--ray-address {self.config.ray_address}: cannot connect to the Ray cluster ({exc})") from None
+        ray.get([actor.pid.remote() for actor in ray_engine.actors(map_paths=dict(self.config.maps))])
 
     def _check_tls(self) -> None:
         """TLS files that are missing, unreadable or do not match: one clear line, before anything
@@ -248,6 +267,10 @@ class DispatchServer:
                 self.http.close()
             self.app.close()  # jobs still running are recorded FAILED
             self._close_pools()
+            if self._ray_started:  # the local runtime this server started (its actors with it)
+                import ray
+
+                ray.shutdown()
             if self.metrics is not None:
                 self.metrics.close()
             self._health_pool.shutdown(wait=False)

@@ -25,6 +25,10 @@ class SolveTask:
     progress: bool = False
     progress_plans: bool = False
     progress_interval_s: float = 0.5  # at most one snapshot per this interval, after the first
+    # Requests with more orders than this are solved region by region (``regional``); 0: never.
+    region_orders: int = 0
+    backend: str = "local"  # where regions run: "local" (this worker) or "ray"
+    ray_address: str | None = None  # the Ray cluster's address (backend "ray")
 
 
 @dataclass(frozen=True)

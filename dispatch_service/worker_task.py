@@ -16,36 +16,35 @@ from typing import Any
 import numpy as np
 
 from dispatch_service import travel
+from dispatch_service.solving import prepare, solve_prepared
 from dispatch_service.tasks import EvaluateTask, InsertionTask, MatrixTask, Progress, SlotsTask, SolveTask
-from dispatch_service.travel import inside_territory, matrices_for
+from dispatch_service.travel import inside_territory
 from solver import booking
 from solver.errors import InvalidProblem
 from solver.evaluate import evaluate_plan
 from solver.insertion import PlanState, plan_state, recommend
 from solver.limits import COST_SCALE
-from solver.model import Plan, PlannedRoute, Problem, TravelMatrices
-from solver.replan import prepare as prepare_replan
-from solver.solve import solve
+from solver.model import Plan, PlannedRoute, Problem
 
 # Timed plans kept for repeated insertion questions, bounded by their matrices' size.
 PLAN_STATE_CACHE_BYTES = 256 * 1024 * 1024
 PLAN_STATE_CACHE_ENTRIES = 8
 
 
-def prepare(problem: Problem) -> tuple[Problem, TravelMatrices]:
-    """The problem as the solver takes it, and its travel matrices (the one place for both)."""
-    started = time.perf_counter()
-    problem = prepare_replan(problem)
-    matrices = matrices_for(problem)
-    # The search gets what is left of the time limit once the matrices are built.
-    left_s = max(0.05, problem.options.time_limit_s - (time.perf_counter() - started))
-    return replace(problem, options=replace(problem.options, time_limit_s=left_s)), matrices
+def engine_for(task: SolveTask):
+    """The back-end that runs a request's regions (``regional.Engine``)."""
+    if task.backend == "ray":
+        from dispatch_service.ray_engine import RayEngine
+
+        return RayEngine.connect(task.ray_address)
+    from dispatch_service.regional import InProcess
+
+    return InProcess()
 
 
-def solve_prepared(problem: Problem, matrices: TravelMatrices, **kwargs) -> Plan:
-    """``solve`` with what the service adds around it: territories in, geometry out."""
-    plan = solve(problem, matrices, inside_territory=inside_territory(problem), **kwargs)
-    return travel.service().geometry(problem, plan)
+def regional_applies(task: SolveTask) -> bool:
+    problem = task.problem
+    return 0 < task.region_orders < len(problem.orders) and problem.replan is None
 
 
 def run_task(task, should_stop: Callable[[], bool], progress: Callable[[Progress], None] | None = None) -> tuple[str, object]:
@@ -67,6 +66,8 @@ def run_task(task, should_stop: Callable[[], bool], progress: Callable[[Progress
             return _insertion(task)
         if isinstance(task, SlotsTask):
             return _slots(task)
+        if regional_applies(task):
+            return "plan", _solve_regional(task, should_stop, progress)
         if not task.progress or progress is None:
             problem, matrices = prepare(task.problem)
             return "plan", solve_prepared(problem, matrices, limits=task.limits, should_stop=should_stop)
@@ -193,3 +194,20 @@ def _solve_with_progress(task: SolveTask, should_stop: Callable[[], bool], progr
     if task.progress_plans:
         kwargs = {"on_progress": on_plan, "progress_interval_s": task.progress_interval_s}
     return solve_prepared(problem, matrices, limits=task.limits, should_stop=should_stop, on_solution=on_solution, **kwargs)
+
+
+def _solve_regional(task: SolveTask, should_stop: Callable[[], bool], progress: Callable[[Progress], None] | None) -> Plan:
+    from dispatch_service import regional
+
+    started = time.perf_counter()
+    on_plan = None
+    if progress is not None and task.progress:
+        progress(Progress(0.0, 0, None))  # the job is running: a worker has it
+        emit = progress
+
+        def on_plan(plan: Plan) -> None:
+            emit(Progress(time.perf_counter() - started, plan.stats.solutions_found, plan.stats.objective,
+                          plan if task.progress_plans else None))
+
+    return regional.solve(task.problem, engine_for(task), region_orders=task.region_orders, should_stop=should_stop,
+                          on_progress=on_plan)

@@ -45,6 +45,14 @@ class GroupResult:
 
 # Set before forking so that workers read them without pickling matrices.
 _SHARED: dict = {}
+# Groups run in forked processes unless the host process forbids it: a process with threads of
+# its own (a Ray actor answering polls while it searches) must not fork, the child could inherit
+# a lock another thread holds. Such hosts call ``fork_groups(False)`` once.
+_FORK = [True]
+
+
+def fork_groups(allowed: bool) -> None:
+    _FORK[0] = allowed
 
 
 def groups_of(sequences: list[list[int]], unassigned: list[int], vehicles: Vehicles, duration: np.ndarray,
@@ -160,7 +168,7 @@ def rounds(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allow
     pool = None
     # The service's solver workers are daemonic, and daemonic processes may not have children:
     # there the groups run one after the other (see the report on using both cores).
-    if workers > 1 and not multiprocessing.current_process().daemon:
+    if workers > 1 and _FORK[0] and not multiprocessing.current_process().daemon:
         try:
             pool = multiprocessing.get_context("fork").Pool(workers)
         except (OSError, AssertionError, ValueError):

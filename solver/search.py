@@ -55,10 +55,15 @@ def search(
     on_sequences: Callable[[list[list[int]], int, float], None] | None = None,
     interval_s: float = 0.5,
     config: SearchConfig | None = None,
+    start: list[list[int]] | None = None,
 ) -> Solution:
     """Plans the ``served`` orders within ``time_limit_s`` (timed from this call, model building
     included). ``on_sequences(sequences, objective or -1, elapsed_s)`` sees the first plan and
-    then better ones; ``on_solution(objective, elapsed_s)`` every OR-Tools solution."""
+    then better ones; ``on_solution(objective, elapsed_s)`` every OR-Tools solution.
+
+    ``start`` (per vehicle: served orders in visiting order, a feasible plan) replaces the
+    construction: the search continues from it (a region's plan re-solved with its neighbour's,
+    ``dispatch_service.regional``). Not with re-planning state, whose previous routes seed it."""
     started = time.perf_counter()
     stop = Stop(started + time_limit_s, should_stop)
     config = config or SearchConfig.default()
@@ -70,11 +75,16 @@ def search(
     sequences = None
     first_s = None
     streamed = False
-    if (config.construction and (large or kernel or served.size >= config.construction_from)
+    warm = start is not None and replan is None
+    if ((warm or (config.construction and (large or kernel or served.size >= config.construction_from)))
             and not (replan is not None and any(replan.previous_routes)) and not stop.cancelled()):
         inst = construction.prepare(problem, matrices, vehicles, allowed, served, assignment_cost)
-        sequences = construction.construct(inst, time_budget_s=max(0.05, config.construction_share * time_limit_s))
-        if large or kernel:
+        if warm:
+            assert start is not None
+            sequences = [list(s) for s in start]
+        else:
+            sequences = construction.construct(inst, time_budget_s=max(0.05, config.construction_share * time_limit_s))
+        if large or kernel or warm:
             # The constructed plan is the first plan, and is what is streamed first.
             first_s = time.perf_counter() - started
             if on_sequences is not None:

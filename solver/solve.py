@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -12,11 +12,13 @@ import ortools
 
 from solver import feasibility, plan_rules, replan, search
 from solver.assignment import assignment_costs
+from solver.evaluate import sequences_of
 from solver.kpis import compute_kpis
 from solver.limits import Limits
 from solver.locations import Locations
 from solver.model import (
     Plan,
+    PlannedRoute,
     Problem,
     SolveStats,
     SolveStatus,
@@ -59,6 +61,7 @@ def solve(
     on_progress: Callable[[Plan], None] | None = None,
     progress_interval_s: float = 0.5,
     config: SearchConfig | None = None,
+    start_routes: Sequence[PlannedRoute] | None = None,
 ) -> Plan:
     """Plans ``problem``; raises ``InvalidProblem`` listing every broken rule.
 
@@ -71,6 +74,9 @@ def solve(
     ``on_progress`` receives a plan snapshot for the first solution and then at most every
     ``progress_interval_s``, timed and priced by the rule book. ``config``: the search's levers
     (benchmarks compare them; the service uses the defaults).
+    ``start_routes`` (a feasible plan of this problem, e.g. a region's current routes) is where
+    the search starts instead of its construction; routes of unknown engineers or orders are
+    ignored, orders this feasibility check rules out for their engineer are dropped.
     """
     started = time.perf_counter()
     validate_or_raise(problem, limits)
@@ -88,12 +94,16 @@ def solve(
     # The plan, its snapshots and its evaluation are timed and priced by the rule book.
     book = RuleBook(problem, matrices, vehicles, feas.allowed)
     on_sequences = _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started, book)
+    start = None
+    if start_routes is not None and replan_ctx is None:
+        start = [[i for i in seq if feas.allowed[i, v]]
+                 for v, seq in enumerate(sequences_of(problem, vehicles, _known(problem, start_routes)))]
     solution = search.search(
         problem, matrices, vehicles, feas.allowed, served, costs.total(), replan_ctx,
         # The time limit counts from the call: validation and feasibility used some of it.
         max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
         should_stop=should_stop, on_solution=on_solution, on_sequences=on_sequences, interval_s=progress_interval_s,
-        config=config,
+        config=config, start=start,
     )
 
     # OR-Tools' own schedule (its cumul values) is not reported.
@@ -118,6 +128,14 @@ def solve(
         time_limit_s=problem.options.time_limit_s,
     )
     return Plan(problem.label, routes, unassigned, kpis, stats)
+
+
+def _known(problem: Problem, routes: Sequence[PlannedRoute]) -> list[PlannedRoute]:
+    """``routes`` restricted to this problem's engineers, shifts and orders."""
+    orders = {o.id for o in problem.orders}
+    shifts = {e.id: len(e.shifts) for e in problem.engineers}
+    return [replace(r, order_ids=tuple(o for o in r.order_ids if o in orders)) for r in routes
+            if 0 <= r.shift_index < shifts.get(r.engineer_id, 0)]
 
 
 def _progress(on_progress, problem, matrices, vehicles, feas, costs, replan_ctx, started, book):
