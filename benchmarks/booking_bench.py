@@ -36,12 +36,12 @@ _MB = 1024 * 1024
 DAY_S = 86_400
 
 
-def week(n_orders: int, days: int, seed: int, solve_s: float, order_days: int | None = None) -> Problem:
+def week(n_orders: int, days: int, seed: int, solve_s: float, order_days: int | None = None, **day_switches) -> Problem:
     """``make_problem``'s day repeated over ``days`` days: every engineer works each day, and
     order ``i`` falls on day ``i % order_days`` (default ``days``; its window, SLA deadline and
-    creation moved there)."""
+    creation moved there). ``day_switches`` go to ``make_problem``."""
     order_days = days if order_days is None else order_days
-    day = make_problem(n_orders, seed=seed, time_limit_s=solve_s)
+    day = make_problem(n_orders, seed=seed, time_limit_s=solve_s, **day_switches)
 
     def moved(t: int | None, d: int) -> int | None:
         return None if t is None else t + d * DAY_S
