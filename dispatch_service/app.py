@@ -102,7 +102,8 @@ class App:
         self.quick = quick  # evaluation, insertion, matrices: never behind a long solve
         self.limits = Limits(max_orders=config.max_orders, max_engineers=config.max_engineers)
         self.metrics: Any = None  # dispatch_service.metrics.Metrics when metrics are on
-        self.jobs = JobRegistry(pool, errors.job_failure, retention_s=config.job_retention_s, db_path=config.jobs_db, clock=config.clock)
+        self.jobs = JobRegistry(pool, errors.job_failure, retention_s=config.job_retention_s, db_path=config.jobs_db, clock=config.clock,
+                                lease_s=config.jobs_lease_s)
         # Plans in force whose admission passed and whose timing the quick worker keeps:
         # digest -> (engineer ids, order ids), for repeated insertion questions.
         self._known_plans: OrderedDict[bytes, tuple[frozenset[str], frozenset[str]]] = OrderedDict()

@@ -67,7 +67,10 @@ class ServerConfig:
     switch_interval_ms: float = 1.0
     # Solve jobs (StartSolve): how long finished jobs are kept, and where (None: memory only).
     job_retention_s: float = 24 * 3600.0
-    jobs_db: str | None = None
+    jobs_db: str | None = None  # an SQLite file path, or a postgresql:// URL shared by replicas
+    # PostgreSQL jobs: a replica renews its running jobs every lease / 3; a job whose lease has
+    # expired (its replica was killed or lost) is recorded FAILED by any other replica.
+    jobs_lease_s: float = 15.0
     maps: tuple[tuple[str, str], ...] = ()  # (map id, artifact path) loaded at start
     # AnalyzeHistory: records accepted per call (a year of a large operation is about a million).
     max_history_records: int = 2_000_000
@@ -172,7 +175,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--jobs-db", default=_env("JOBS_DB", "") or None,
-        help="SQLite file keeping solve jobs across restarts (DISPATCH_JOBS_DB); default: memory only",
+        help="where solve jobs are kept across restarts: an SQLite file (one server), or postgresql://user@host:port/db"
+        " shared by every replica (DISPATCH_JOBS_DB); default: memory only",
+    )
+    parser.add_argument(
+        "--jobs-lease", type=float, default=float(_env("JOBS_LEASE_S", str(d.jobs_lease_s))),
+        help="PostgreSQL jobs: seconds after which a running job whose replica stopped renewing it is recorded FAILED"
+        " by another replica (DISPATCH_JOBS_LEASE_S)",
     )
     parser.add_argument(
         "--max-history-records", type=int, default=int(_env("MAX_HISTORY_RECORDS", str(d.max_history_records))),
@@ -208,6 +217,7 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         switch_interval_ms=args.switch_interval_ms,
         job_retention_s=args.job_retention,
         jobs_db=args.jobs_db,
+        jobs_lease_s=args.jobs_lease,
         maps=parse_maps(args.maps or []),
         max_history_records=args.max_history_records,
     )
