@@ -25,6 +25,9 @@ class ServerConfig:
     max_message_bytes: int = 32 * 1024 * 1024
     max_orders: int = 20_000
     max_engineers: int = 2_000
+    # SolveLarge (requests streamed in chunks): orders allowed, and bytes of all chunks together.
+    max_large_orders: int = 100_000
+    max_large_request_bytes: int = 1024 * 1024 * 1024
     shutdown_grace_s: float = 10.0
     reflection: bool = False  # off unless enabled: it lists the API to anyone who connects
     rpc_threads: int = 32  # handler threads; solves wait in them without holding the GIL
@@ -105,6 +108,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest request or response (DISPATCH_MAX_MESSAGE_BYTES)",
     )
     parser.add_argument("--max-orders", type=int, default=int(_env("MAX_ORDERS", str(d.max_orders))), help="(DISPATCH_MAX_ORDERS)")
+    parser.add_argument(
+        "--max-large-orders", type=int, default=int(_env("MAX_LARGE_ORDERS", str(d.max_large_orders))),
+        help="orders accepted by SolveLarge, the chunked request (DISPATCH_MAX_LARGE_ORDERS)",
+    )
+    parser.add_argument(
+        "--max-large-request-bytes", type=int, default=int(_env("MAX_LARGE_REQUEST_BYTES", str(d.max_large_request_bytes))),
+        help="bytes of all of a SolveLarge stream's chunks together (DISPATCH_MAX_LARGE_REQUEST_BYTES)",
+    )
     parser.add_argument("--max-engineers", type=int, default=int(_env("MAX_ENGINEERS", str(d.max_engineers))), help="(DISPATCH_MAX_ENGINEERS)")
     parser.add_argument(
         "--shutdown-grace", type=float, default=float(_env("SHUTDOWN_GRACE_S", str(d.shutdown_grace_s))),
@@ -197,6 +208,8 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         max_message_bytes=args.max_message_bytes,
         max_orders=args.max_orders,
         max_engineers=args.max_engineers,
+        max_large_orders=args.max_large_orders,
+        max_large_request_bytes=args.max_large_request_bytes,
         shutdown_grace_s=args.shutdown_grace,
         reflection=args.reflection,
         solver_stop_grace_s=args.solver_stop_grace,

@@ -85,6 +85,7 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
     ComputeMatrix = _unary("compute_matrix")
     EstimateArrival = _unary("estimate_arrival")
     AnalyzeHistory = _unary("analyze_history")
+    SolveLarge = _streaming("solve_large")
 
 
 class DispatchServer:
