@@ -26,22 +26,28 @@ from dispatch_service.tasks import MatrixTask, Progress
 from geo import TravelResult
 from solver.errors import Violation
 from solver.model import (
+    DEFAULT_FOLLOW_UP_MAX_DELAY_S,
+    DEFAULT_FOLLOW_UP_MIN_DELAY_S,
     Break,
     Engineer,
     EngineerState,
     Evaluation,
+    FirstTimeFix,
+    FollowUp,
     GeometryFormat,
     GreatCircleModel,
     InsertionCandidate,
     LatLng,
     ObjectiveWeights,
     Order,
+    PartNeed,
     Plan,
     PlannedRoute,
     Priority,
     Problem,
     ReplanContext,
     RoadNetworkModel,
+    SameEngineer,
     SearchMode,
     Shift,
     SkillRequirement,
@@ -76,6 +82,13 @@ _PRIORITY_PB = {v: k for k, v in _PRIORITY.items() if k != pb.PRIORITY_UNSPECIFI
 _SLA_PB = {SlaMode.SOFT: pb.SLA_MODE_SOFT, SlaMode.HARD: pb.SLA_MODE_HARD}
 _SEARCH_PB = {SearchMode.RETURN_FAST: pb.SEARCH_MODE_RETURN_FAST, SearchMode.CONSUME_ALL_TIME: pb.SEARCH_MODE_CONSUME_ALL_TIME}
 _REASON_PB = {r: pb.UnassignedReason.Value(r.name) for r in UnassignedReason}
+_SAME_ENGINEER = {
+    pb.SAME_ENGINEER_RULE_UNSPECIFIED: SameEngineer.PREFERRED,
+    pb.SAME_ENGINEER_RULE_REQUIRED: SameEngineer.REQUIRED,
+    pb.SAME_ENGINEER_RULE_PREFERRED: SameEngineer.PREFERRED,
+    pb.SAME_ENGINEER_RULE_ANY: SameEngineer.ANY,
+}
+_SAME_ENGINEER_PB = {v: k for k, v in _SAME_ENGINEER.items() if k != pb.SAME_ENGINEER_RULE_UNSPECIFIED}
 _TERRITORY = {
     pb.TERRITORY_MODE_UNSPECIFIED: TerritoryMode.HARD,
     pb.TERRITORY_MODE_HARD: TerritoryMode.HARD,
@@ -246,6 +259,29 @@ def _order(r: _Reader, p: str, o: pb.Order) -> Order:
         allow_unassigned=not o.mandatory,
         unassigned_penalty=_opt(o, "unassigned_penalty", None),
         demand=o.demand,
+        parts=tuple(PartNeed(x.sku, x.quantity or 1) for x in o.parts),
+        follow_up=_follow_up(r, f"{p}.follow_up", o.follow_up) if o.HasField("follow_up") else None,
+    )
+
+
+def _follow_up(r: _Reader, p: str, f: pb.FollowUp) -> FollowUp:
+    which = f.WhichOneof("first_visit")
+    if which is None:
+        r.violations.append(Violation(p, "must name previous_order_id or previous_visit"))
+    previous_end = previous_engineer = None
+    if which == "previous_visit":
+        previous_end = r.time(f.previous_visit, "end_time", f"{p}.previous_visit.end_time", required=True)
+        previous_engineer = f.previous_visit.engineer_id or None
+    min_delay = r.duration(f, "min_delay", f"{p}.min_delay")
+    max_delay = r.duration(f, "max_delay", f"{p}.max_delay")
+    return FollowUp(
+        previous_order_id=f.previous_order_id if which == "previous_order_id" else None,
+        previous_end_s=previous_end,
+        previous_engineer_id=previous_engineer,
+        min_delay_s=DEFAULT_FOLLOW_UP_MIN_DELAY_S if min_delay is None else min_delay,
+        max_delay_s=DEFAULT_FOLLOW_UP_MAX_DELAY_S if max_delay is None else max_delay,
+        same_engineer=r.enum(f.same_engineer, _SAME_ENGINEER, f"{p}.same_engineer", "SameEngineerRule"),
+        other_engineer_cost=_opt(f, "other_engineer_cost", 50.0),
     )
 
 
@@ -281,6 +317,16 @@ def _engineer(r: _Reader, p: str, e: pb.Engineer) -> Engineer:
         speed_factor=_opt(e, "speed_factor", 1.0),
         capacity=_opt(e, "capacity", None),
         territory=_territory(r, f"{p}.territory", e.territory) if e.HasField("territory") else None,
+        van_stock=tuple((x.sku, x.quantity) for x in e.van_stock),
+        skill_valid_until_s=tuple((s.name, s.valid_until.seconds) for s in e.skills if s.HasField("valid_until")),
+        max_overtime_s=r.duration(e, "max_overtime", f"{p}.max_overtime"),
+        overtime_cost_per_hour=_opt(e, "overtime_cost_per_hour", 0.0),
+        min_rest_s=r.duration(e, "min_rest", f"{p}.min_rest"),
+        last_shift_end_s=r.time(e, "last_shift_end_time", f"{p}.last_shift_end_time"),
+        max_weekly_working_s=r.duration(e, "max_weekly_working_time", f"{p}.max_weekly_working_time"),
+        worked_this_week_s=r.duration(e, "worked_this_week", f"{p}.worked_this_week") or 0,
+        week_start_s=r.time(e, "week_start_time", f"{p}.week_start_time"),
+        consecutive_days_worked=e.consecutive_days_worked,
     )
 
 
@@ -311,6 +357,14 @@ def _options(r: _Reader, o: pb.SolveOptions) -> SolveOptions:
         non_preferred_engineer_cost=_opt(o, "non_preferred_engineer_cost", 1.0),
         solution_limit=o.solution_limit,
         geometry_format=r.enum(o.geometry_format, _GEOMETRY, "options.geometry_format", "GeometryFormat"),
+        fairness_weight=_opt(o, "fairness_weight", 0.0),
+        first_time_fix=FirstTimeFix(
+            base_probability=_opt(o.first_time_fix, "base_probability", 0.8),
+            per_level=_opt(o.first_time_fix, "per_level", 0.04),
+            max_probability=_opt(o.first_time_fix, "max_probability", 0.98),
+            revisit_cost=_opt(o.first_time_fix, "revisit_cost", 0.0),
+            target_rate=_opt(o.first_time_fix, "target_rate", 0.85),
+        ),
     )
 
 
@@ -337,10 +391,23 @@ def _latlng(loc: LatLng) -> latlng_pb2.LatLng:
     return latlng_pb2.LatLng(latitude=loc.lat, longitude=loc.lng)
 
 
+def _follow_up_to_pb(f: FollowUp, m: pb.FollowUp) -> None:
+    if f.previous_order_id is not None:
+        m.previous_order_id = f.previous_order_id
+    elif f.previous_end_s is not None:
+        m.previous_visit.end_time.CopyFrom(_ts(f.previous_end_s))
+        m.previous_visit.engineer_id = f.previous_engineer_id or ""
+    m.min_delay.CopyFrom(_dur(f.min_delay_s))
+    m.max_delay.CopyFrom(_dur(f.max_delay_s))
+    m.same_engineer = _SAME_ENGINEER_PB[f.same_engineer]
+    m.other_engineer_cost = f.other_engineer_cost
+
+
 def _breakdown(b) -> pb.ObjectiveBreakdown:
     return pb.ObjectiveBreakdown(
         travel=b.travel, lateness=b.lateness, unassigned=b.unassigned, preference=b.preference,
-        territory=b.territory, disruption=b.disruption,
+        territory=b.territory, disruption=b.disruption, overtime=b.overtime, fairness=b.fairness,
+        follow_up=b.follow_up, revisit=b.revisit,
     )
 
 
@@ -404,6 +471,7 @@ def _fill_plan(out, routes, unassigned, k) -> None:
             waiting_duration=_dur(route.waiting_s),
             cost=route.cost,
             end_leg_geometry=route.end_leg_geometry,
+            overtime=_dur(route.overtime_s),
         )
         for v in route.visits:
             r.visits.add(
@@ -451,6 +519,18 @@ def _fill_plan(out, routes, unassigned, k) -> None:
         )
     kpis.workload_spread.CopyFrom(_dur(k.workload_max_minus_min_s))
     kpis.workload_cv = k.workload_cv
+    kpis.total_overtime.CopyFrom(_dur(k.total_overtime_s))
+    kpis.routes_with_overtime = k.routes_with_overtime
+    kpis.expected_first_time_fix_rate = k.expected_first_time_fix_rate
+    kpis.first_time_fix_target = k.first_time_fix_target
+    kpis.follow_ups_due = k.follow_ups_due
+    kpis.follow_ups_planned_in_window = k.follow_ups_planned_in_window
+    kpis.follow_up_same_engineer_rate = k.follow_up_same_engineer_rate
+    kpis.fairness_index = k.fairness_index
+    kpis.longest_day.CopyFrom(_dur(k.longest_day_s))
+    if k.shortest_rest_s is not None:
+        kpis.shortest_rest.CopyFrom(_dur(k.shortest_rest_s))
+    kpis.max_consecutive_days = k.max_consecutive_days
 
 
 def problem_to_request(problem: Problem) -> pb.SolveRequest:
@@ -484,6 +564,10 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
             m.unassigned_penalty = o.unassigned_penalty
         for s in o.required_skills:
             m.required_skills.add(name=s.name, min_level=s.min_level)
+        for part in o.parts:
+            m.parts.add(sku=part.sku, quantity=part.quantity)
+        if o.follow_up is not None:
+            _follow_up_to_pb(o.follow_up, m.follow_up)
     for e in problem.engineers:
         m = req.engineers.add(
             id=e.id,
@@ -503,8 +587,26 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
             m.territory.geojson = e.territory.geojson
             m.territory.mode = _TERRITORY_PB[e.territory.mode]
             m.territory.outside_cost = e.territory.outside_cost
+        expiry = dict(e.skill_valid_until_s)
         for name, level in e.skills:
-            m.skills.add(name=name, level=level)
+            sk = m.skills.add(name=name, level=level)
+            if name in expiry:
+                sk.valid_until.CopyFrom(_ts(expiry[name]))
+        for sku, quantity in e.van_stock:
+            m.van_stock.add(sku=sku, quantity=quantity)
+        for field, value in (("max_overtime", e.max_overtime_s), ("min_rest", e.min_rest_s),
+                             ("max_weekly_working_time", e.max_weekly_working_s)):
+            if value is not None:
+                getattr(m, field).CopyFrom(_dur(value))
+        if e.max_overtime_s is not None:
+            m.overtime_cost_per_hour = e.overtime_cost_per_hour
+        if e.last_shift_end_s is not None:
+            m.last_shift_end_time.CopyFrom(_ts(e.last_shift_end_s))
+        if e.week_start_s is not None:
+            m.week_start_time.CopyFrom(_ts(e.week_start_s))
+        if e.worked_this_week_s:
+            m.worked_this_week.CopyFrom(_dur(e.worked_this_week_s))
+        m.consecutive_days_worked = e.consecutive_days_worked
         for shift in e.shifts:
             sm = m.shifts.add(start_time=_ts(shift.start_s), end_time=_ts(shift.end_s))
             for b in shift.breaks:
@@ -528,6 +630,15 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
     opts.non_preferred_engineer_cost = options.non_preferred_engineer_cost
     opts.solution_limit = options.solution_limit
     opts.geometry_format = _GEOMETRY_PB[options.geometry_format]
+    if options.fairness_weight:
+        opts.fairness_weight = options.fairness_weight
+    ftf = options.first_time_fix
+    if ftf != FirstTimeFix():
+        opts.first_time_fix.base_probability = ftf.base_probability
+        opts.first_time_fix.per_level = ftf.per_level
+        opts.first_time_fix.max_probability = ftf.max_probability
+        opts.first_time_fix.revisit_cost = ftf.revisit_cost
+        opts.first_time_fix.target_rate = ftf.target_rate
     if problem.replan is not None:
         c = problem.replan
         m = req.replan

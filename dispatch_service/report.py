@@ -63,12 +63,22 @@ def format_plan(response: pb.SolveResponse) -> str:
     if k.utilization:
         utils = [u.utilization for u in k.utilization]
         lines.append(f"  utilisation          mean {sum(utils) / len(utils):.0%}, min {min(utils):.0%}, max {max(utils):.0%}")
-    lines.append(f"  workload spread      {_hm(k.workload_spread)} (cv {k.workload_cv:.2f})")
+    lines.append(f"  workload spread      {_hm(k.workload_spread)} (cv {k.workload_cv:.2f}); fairness index {k.fairness_index:.2f} "
+                 f"(history included), longest day {_hm(k.longest_day)}")
+    lines.append(f"  first-time fix       {k.expected_first_time_fix_rate:.1%} expected (target ≥ {k.first_time_fix_target:.0%})")
+    if k.routes_with_overtime:
+        lines.append(f"  overtime             {_hm(k.total_overtime)} on {k.routes_with_overtime} route(s)")
+    if k.follow_ups_due:
+        lines.append(f"  follow-ups           {k.follow_ups_planned_in_window}/{k.follow_ups_due} planned in their window, "
+                     f"same engineer {k.follow_up_same_engineer_rate:.0%}")
+    if k.HasField("shortest_rest"):
+        lines.append(f"  rest                 shortest {_hm(k.shortest_rest)} between shifts; longest run {k.max_consecutive_days} days")
     b = s.objective_breakdown
     lines.append("")
     lines.append(
         f"Solve: {pb.SolveStatus.Name(s.status)}, objective {s.objective:.2f} (travel {b.travel:.2f}, lateness {b.lateness:.2f}, "
-        f"unassigned {b.unassigned:.2f}, preference {b.preference:.2f}), first plan {s.time_to_first_solution.ToTimedelta().total_seconds():.2f} s, "
+        f"unassigned {b.unassigned:.2f}, preference {b.preference:.2f}, overtime {b.overtime:.2f}, fairness {b.fairness:.2f}, "
+        f"follow-up {b.follow_up:.2f}, revisits {b.revisit:.2f}), first plan {s.time_to_first_solution.ToTimedelta().total_seconds():.2f} s, "
         f"total {s.total_time.ToTimedelta().total_seconds():.2f} s, {s.solutions_found} solutions, {s.solver_version}, seed {s.random_seed}"
     )
     return "\n".join(lines)

@@ -1,9 +1,15 @@
-"""Writes examples/porto-day.json: a realistic day in Porto built from the synthetic generator.
+"""Writes the example requests: examples/porto-day.json, a realistic day in Porto built from the
+synthetic generator, and examples/service-week.json, a week with the service-management rules.
 
 200 work orders, 20 engineers, 3 skills (electrical, hvac, plumbing), SLA deadlines 4 h after
 creation, lunch breaks and customer appointment slots. Two changes to the benchmark generator's
 deliberately overloaded day make it a day a dispatcher could mostly meet: visits take 15–60 min,
 and orders were raised between 04:00 and 13:00, so their deadlines fall across the day.
+
+The service week: 250 orders over five days (Tuesday to Saturday) for 25 engineers, with
+overtime (1 h at 40/h), 11 h rest, a 40 h week with hours already worked, fairness, parts on the
+vans, expected first-time fix with a revisit cost, expiring certificates and follow-ups 3–7 days
+after first visits (``benchmarks.service_rules``).
 
 Run from the project root: .venv/bin/python examples/make_examples.py
 """
@@ -16,6 +22,7 @@ from dataclasses import replace
 import numpy as np
 from google.protobuf import json_format
 
+from benchmarks import service_rules
 from benchmarks.synthetic import make_problem
 from dispatch_service.convert import problem_to_request
 
@@ -43,9 +50,15 @@ def porto_day():
                    label="Porto, Tuesday 24 November 2026: 200 orders, 20 engineers")
 
 
+def service_week():
+    problem = service_rules.service_week(250, days=5, seed=SEED, time_limit_s=20.0)
+    return replace(problem, label="Porto, service week from Tuesday 24 November 2026: 250 orders, 25 engineers, 5 days")
+
+
 def main() -> None:
-    request = problem_to_request(porto_day())
-    (HERE / "porto-day.json").write_text(json_format.MessageToJson(request, indent=1) + "\n")
+    for name, problem in (("porto-day", porto_day()), ("service-week", service_week())):
+        request = problem_to_request(problem)
+        (HERE / f"{name}.json").write_text(json_format.MessageToJson(request, indent=1) + "\n")
 
 
 if __name__ == "__main__":

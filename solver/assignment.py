@@ -1,6 +1,8 @@
-"""Costs that depend on who serves an order: preferences, soft territories, re-assignment.
+"""Costs that depend on who serves an order: preferences, soft territories, re-assignment,
+a follow-up by another engineer than the first visit's, and expected revisits (the chance the
+engineer does not fix it at once × ``FirstTimeFix.revisit_cost``).
 
-One mechanism for all three: a cost matrix (orders × engineers, cost units) that the OR-Tools
+One mechanism for all: a cost matrix (orders × engineers, cost units) that the OR-Tools
 model turns into one per-engineer vector (engineers with equal columns share one).
 """
 
@@ -10,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.model import Problem, TerritoryMode
+from solver import rules
+from solver.model import Problem, SameEngineer, TerritoryMode
 
 
 @dataclass(frozen=True)
@@ -18,9 +21,12 @@ class AssignmentCosts:
     preference: np.ndarray | None  # float (orders, engineers)
     territory: np.ndarray | None
     reassignment: np.ndarray | None
+    follow_up: np.ndarray | None = None
+    revisit: np.ndarray | None = None
 
     def total(self) -> np.ndarray | None:
-        parts = [p for p in (self.preference, self.territory, self.reassignment) if p is not None]
+        parts = [p for p in (self.preference, self.territory, self.reassignment, self.follow_up, self.revisit)
+                 if p is not None]
         return sum(parts[1:], parts[0]) if parts else None
 
 
@@ -53,4 +59,18 @@ def assignment_costs(problem: Problem, inside_territory: np.ndarray | None, prev
         for i, e in previous_engineer.items():
             reassignment[i] = ctx.reassignment_cost
             reassignment[i, e] = 0.0
-    return AssignmentCosts(preference, territory, reassignment)
+    follow_up = None
+    for i, order in enumerate(problem.orders):
+        f = order.follow_up
+        if f is not None and f.same_engineer is SameEngineer.PREFERRED and f.previous_engineer_id in index and f.other_engineer_cost > 0:
+            if follow_up is None:
+                follow_up = np.zeros((n, m))
+            follow_up[i] = f.other_engineer_cost
+            follow_up[i, index[f.previous_engineer_id]] = 0.0
+
+    revisit = None
+    ftf = problem.options.first_time_fix
+    if ftf.revisit_cost > 0 and n and m:
+        revisit = np.asarray([[ftf.revisit_cost * (1.0 - rules.first_time_fix_probability(o, e, ftf)) for e in problem.engineers]
+                              for o in problem.orders])
+    return AssignmentCosts(preference, territory, reassignment, follow_up, revisit)

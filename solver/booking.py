@@ -60,10 +60,8 @@ def offer_slots(state: PlanState, new: Order, travel: NewTravel, slots: Sequence
     ``inside_territory`` (bool, engineers): the order's site lies in each one's area."""
     problem, vehicles = state.problem, state.vehicles
     new = replace(new, time_windows=())
-    eligible = feasibility.qualified_engineers(problem, [new])[0]
-    territory = feasibility.hard_territory_allowed(problem, None if inside_territory is None else inside_territory[None, :])
-    if territory is not None:
-        eligible &= territory[0]
+    # Per vehicle: skills (with expiry), required / excluded engineers, hard territory, parts.
+    eligible = feasibility.eligible_vehicles(problem, vehicles, [new], None if inside_territory is None else inside_territory[None, :])[0]
     n_slots, nv = len(slots), vehicles.count
     pos = np.full((n_slots, nv), -1, dtype=np.int64)
     cost, broken = np.zeros((n_slots, nv)), np.zeros((n_slots, nv), dtype=np.int64)

@@ -64,6 +64,15 @@ class Instance:
     duration: np.ndarray  # travel matrices (locations × locations)
     distance: np.ndarray
     span: np.ndarray  # (V,) cost per second of working time (scaled)
+    # Overtime and fairness (see ``solver.rules``); None: none.
+    ot_end: np.ndarray | None = None  # (V,) soft end: later is overtime
+    ot_work: np.ndarray | None = None  # (V,) soft working limit: beyond is overtime
+    ot_coef: np.ndarray | None = None  # (V,) cost per second of overtime (scaled)
+    hist_s: np.ndarray | None = None  # (V,) hours already worked this week, in seconds
+    fair_coef: np.ndarray | None = None  # (V,) fairness cost per squared second (scaled)
+    # Parts: units of each constraining part an order needs, and each vehicle's stock.
+    part_need: np.ndarray | None = None  # (n, K) float
+    part_stock: np.ndarray | None = None  # (V, K) float
 
     @property
     def n(self) -> int:
@@ -127,6 +136,7 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
         capacity=capacity, breaks=breaks,
         duration=matrices.duration_s, distance=matrices.distance_m,
         span=np.asarray([rules.span_coef_scaled(e, w) for e in engineers], dtype=np.float64),
+        **rules.vehicle_extras(problem, vehicles, served),
     )
 
 

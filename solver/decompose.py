@@ -110,12 +110,7 @@ def groups_of(sequences: list[list[int]], unassigned: list[int], vehicles: Vehic
 
 
 def _sub_vehicles(vehicles: Vehicles, idx: list[int]) -> Vehicles:
-    ix = np.asarray(idx, dtype=np.int64)
-    return Vehicles(
-        engineer=vehicles.engineer[ix], shift=vehicles.shift[ix], start_loc=vehicles.start_loc[ix],
-        end_loc=vehicles.end_loc[ix], shift_start_s=vehicles.shift_start_s[ix], shift_end_s=vehicles.shift_end_s[ix],
-        max_working_s=vehicles.max_working_s[ix], speed_factor=vehicles.speed_factor[ix],
-    )
+    return vehicles.take(idx)
 
 
 def solve_group(vehs: list[int], sequences: list[list[int]], extra: list[int], time_limit_s: float,

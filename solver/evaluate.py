@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from solver import feasibility
+from solver import feasibility, plan_rules
 from solver.assignment import assignment_costs
 from solver.errors import InvalidProblem, Violation
 from solver.kpis import compute_kpis
@@ -87,6 +87,7 @@ def evaluate_plan(
     late_windows = [set(t.late_windows) for t in timings]
     built = build_routes(problem, matrices, vehicles, sequences, timings)
     violations = _violations(problem, matrices, vehicles, built, late_windows, inside_territory)
+    violations += plan_rules.violations(problem, vehicles, built)
 
     served = {i for seq in sequences for i in seq}
     feas = feasibility.check(problem, matrices, vehicles, inside_territory)
@@ -110,11 +111,13 @@ def _violations(problem, matrices, vehicles, routes, late_windows, inside_territ
         engineer = problem.engineers[route.engineer_index]
         shift = engineer.shifts[route.shift_index]
         e, k, eid = route.engineer_index, route.shift_index, engineer.id
+        shift_end = int(vehicles.shift_end_s[v])  # overtime included
 
         def add(kind: ViolationType, order_id: str, amount_s: int, detail: str, eid: str = eid, k: int = k) -> None:
             out.append(PlanViolation(kind, order_id, eid, k, int(amount_s), detail))
 
         load = 0
+        used: dict[str, int] = {}
         for pos, visit in enumerate(route.visits):
             i = visit.order_index
             order = problem.orders[i]
@@ -126,7 +129,7 @@ def _violations(problem, matrices, vehicles, routes, late_windows, inside_territ
                 add(ViolationType.TIME_WINDOW_MISSED, order.id, visit.start_s - max(ends), "service starts after every time window has closed")
             if order.sla_mode is SlaMode.HARD and order.sla_deadline_s is not None and visit.start_s > order.sla_deadline_s:
                 add(ViolationType.HARD_SLA_MISSED, order.id, visit.start_s - order.sla_deadline_s, "service starts after the hard SLA deadline")
-            missing = [r.name for r in order.required_skills if engineer.skill_level(r.name) < r.min_level]
+            missing = [r.name for r in order.required_skills if engineer.skill_level(r.name, shift_end) < r.min_level]
             if missing:
                 add(ViolationType.SKILL_MISSING, order.id, 0, f"the engineer lacks {', '.join(missing)} at the required level")
             elif not qualified[i, e]:
@@ -135,13 +138,18 @@ def _violations(problem, matrices, vehicles, routes, late_windows, inside_territ
                 add(ViolationType.OUTSIDE_TERRITORY, order.id, 0, "the order lies outside the engineer's hard territory")
             if i in matrices.unroutable:
                 add(ViolationType.UNROUTABLE_LOCATION, order.id, 0, "the order's location is off the map")
-            if visit.end_s > shift.end_s:
-                add(ViolationType.OUTSIDE_SHIFT, order.id, visit.end_s - shift.end_s, "service ends after the shift")
+            if visit.end_s > shift_end:
+                add(ViolationType.OUTSIDE_SHIFT, order.id, visit.end_s - shift_end, "service ends after the shift (and its overtime)")
             load += order.demand
+            for part in order.parts:
+                used[part.sku] = used.get(part.sku, 0) + part.quantity
         if not route.visits:
             continue
-        if route.end_s > shift.end_s and route.visits[-1].end_s <= shift.end_s:
-            add(ViolationType.OUTSIDE_SHIFT, "", route.end_s - shift.end_s, "the engineer gets back after the shift")
+        if route.end_s > shift_end and route.visits[-1].end_s <= shift_end:
+            add(ViolationType.OUTSIDE_SHIFT, "", route.end_s - shift_end, "the engineer gets back after the shift (and its overtime)")
+        short = sorted(sku for sku, units in used.items() if units > engineer.stock(sku))
+        if short:
+            add(ViolationType.PARTS_MISSING, "", 0, f"the route uses more {', '.join(short)} than the van holds")
         limit = int(vehicles.max_working_s[v])
         if route.working_s > limit:
             add(ViolationType.WORKING_TIME_EXCEEDED, "", route.working_s - limit, "the route is longer than the maximum working time")

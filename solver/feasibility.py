@@ -32,6 +32,7 @@ _STAGES = (
     UnassignedReason.UNROUTABLE,
     UnassignedReason.NO_QUALIFIED_ENGINEER,
     UnassignedReason.OUTSIDE_TERRITORY,
+    UnassignedReason.PARTS_UNAVAILABLE,
     UnassignedReason.CAPACITY_EXCEEDED,
     UnassignedReason.OUTSIDE_SHIFTS,
     UnassignedReason.UNREACHABLE_IN_TIME_WINDOWS,
@@ -66,6 +67,44 @@ def qualified_engineers(problem: Problem, orders=None) -> np.ndarray:
     return ok
 
 
+def qualified_vehicles(problem: Problem, vehicles: Vehicles, orders=None) -> np.ndarray:
+    """bool (orders, vehicles): ``qualified_engineers`` per shift, where a skill whose
+    certificate expires before the shift's end does not count."""
+    orders = problem.orders if orders is None else orders
+    ok = qualified_engineers(problem, orders)[:, vehicles.engineer]
+    for v in range(vehicles.count):
+        engineer = problem.engineers[int(vehicles.engineer[v])]
+        if not engineer.skill_valid_until_s:
+            continue
+        end_s = int(vehicles.shift_end_s[v])
+        for i, order in enumerate(orders):
+            if ok[i, v] and any(engineer.skill_level(r.name, end_s) < r.min_level for r in order.required_skills):
+                ok[i, v] = False
+    return ok
+
+
+def parts_on_hand(problem: Problem, vehicles: Vehicles, orders=None) -> np.ndarray:
+    """bool (orders, vehicles): the van's stock holds every part the order needs."""
+    orders = problem.orders if orders is None else orders
+    ok = np.ones((len(orders), vehicles.count), dtype=bool)
+    stocked = [problem.engineers[int(e)] for e in vehicles.engineer]
+    for i, order in enumerate(orders):
+        for part in order.parts:
+            ok[i] &= np.fromiter((e.stock(part.sku) >= part.quantity for e in stocked), dtype=bool, count=len(stocked))
+    return ok
+
+
+def eligible_vehicles(problem: Problem, vehicles: Vehicles, orders, inside_territory: np.ndarray | None = None) -> np.ndarray:
+    """bool (orders, vehicles): who may serve ``orders`` before time and place are looked at:
+    skills (with expiry), required and excluded engineers, hard territories, parts on hand.
+    ``inside_territory``: bool (orders, engineers)."""
+    ok = qualified_vehicles(problem, vehicles, orders)
+    territory = hard_territory_allowed(problem, inside_territory)
+    if territory is not None:
+        ok &= territory[:, vehicles.engineer]
+    return ok & parts_on_hand(problem, vehicles, orders)
+
+
 def hard_territory_allowed(problem: Problem, inside: np.ndarray | None) -> np.ndarray | None:
     """bool (orders, engineers): False where a hard territory forbids the pair."""
     if inside is None:
@@ -89,11 +128,13 @@ def check(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, inside
     ok = routable[:, None] & vehicle_ok[None, :]
     stage += ok
 
-    ok &= qualified_engineers(problem)[:, vehicles.engineer]
+    ok &= qualified_vehicles(problem, vehicles)
     stage += ok
     territory = hard_territory_allowed(problem, inside_territory)
     if territory is not None:
         ok &= territory[:, vehicles.engineer]
+    stage += ok
+    ok &= parts_on_hand(problem, vehicles)
     stage += ok
 
     demand = np.array([o.demand for o in problem.orders], dtype=np.int64)
@@ -153,5 +194,15 @@ def check(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, inside
         reached = int(stage[i].max()) if v else 1
         reason = _STAGES[min(reached, len(_STAGES) - 1)]
         example = int(vehicles.engineer[int(stage[i].argmax())]) if v and reached > 1 else -1
+        if reason is UnassignedReason.PARTS_UNAVAILABLE:
+            example = _nearest_with_parts(problem, matrices, vehicles, i)
         reasons[int(i)] = (reason, example)
     return Feasibility(ok, reasons)
+
+
+def _nearest_with_parts(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, i: int) -> int:
+    """The engineer whose van holds order ``i``'s parts and who starts nearest to it (-1: none)."""
+    has = np.flatnonzero(parts_on_hand(problem, vehicles, [problem.orders[i]])[0])
+    if has.size == 0:
+        return -1
+    return int(vehicles.engineer[has[int(np.argmin(matrices.duration_s[vehicles.start_loc[has], i]))]])

@@ -65,7 +65,7 @@ def vehicle_classes(inst: Instance) -> np.ndarray:
     for v in range(inst.v):
         key = (place[int(inst.start_loc[v])], place[int(inst.end_loc[v])], float(inst.shift_lo[v]), float(inst.shift_hi[v]),
                float(inst.max_work[v]), float(inst.speed[v]), float(inst.a_time[v]), float(inst.b_dist[v]),
-               float(inst.capacity[v]), tuple(inst.breaks[v]),
+               float(inst.capacity[v]), tuple(inst.breaks[v]), rules.vehicle_key(inst, v),
                # Who may and who is preferred to serve an order also tells vehicles apart.
                inst.allowed[:, v].tobytes(), np.ascontiguousarray(inst.pref_cost[:, v]).tobytes())
         out[v] = keys.setdefault(key, len(keys))

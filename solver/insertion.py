@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from solver import construction, feasibility, rules
+from solver import construction, feasibility, plan_rules, rules
 from solver.assignment import assignment_costs
 from solver.errors import InvalidProblem
 from solver.evaluate import check_routes, sequences_of
@@ -94,10 +94,10 @@ def recommend(
 ) -> tuple[list[InsertionCandidate], UnassignedReason | None]:
     """Best insertions of ``new`` into the plan; ``inside_territory`` (bool, engineers)."""
     problem, vehicles = state.problem, state.vehicles
-    eligible = feasibility.qualified_engineers(problem, [new])[0]
-    territory = feasibility.hard_territory_allowed(problem, None if inside_territory is None else inside_territory[None, :])
-    if territory is not None:
-        eligible &= territory[0]
+    # A follow-up of a visit already done: its interval after that visit (``plan_rules``).
+    new = plan_rules.effective_problem(Problem((new,), problem.engineers, problem.options)).orders[0]
+    # Per vehicle: skills (with expiry), required / excluded engineers, hard territory, parts.
+    eligible = feasibility.eligible_vehicles(problem, vehicles, [new], None if inside_territory is None else inside_territory[None, :])[0]
     candidates: list[InsertionCandidate] = []
     if not travel.unroutable and eligible.any():
         packed, u = _with_new_order(state, new, travel, eligible, inside_territory)
@@ -150,12 +150,21 @@ def _with_new_order(state: PlanState, new: Order, travel: NewTravel, eligible: n
         sla=np.append(inst.sla, float(new.sla_deadline_s) if late > 0 and new.sla_deadline_s is not None else np.inf),
         late_coef=np.append(inst.late_coef, float(late)),
         penalty=np.append(inst.penalty, rules.penalty_scaled(new, w) if new.allow_unassigned else np.inf),
-        allowed=np.vstack([inst.allowed, eligible[vehicles.engineer][None, :]]),
+        allowed=np.vstack([inst.allowed, eligible[None, :]]),
         pref_cost=np.vstack([inst.pref_cost, pref_row[None, :]]),
         capacity=capacity,
+        **_parts_with(problem, vehicles, new, inst.n),
     )
     packed = rules.pack(extended, extra=(travel.to_s, travel.from_s, travel.to_m, travel.from_m))
     return packed, inst.n
+
+
+def _parts_with(problem: Problem, vehicles: Vehicles, new: Order, n: int) -> dict:
+    """The parts matrices of the plan's orders plus ``new`` (the last local order)."""
+    if not new.parts and not any(o.parts for o in problem.orders):
+        return {}
+    need, stock = rules.part_matrices(replace(problem, orders=(*problem.orders, new)), vehicles, np.arange(n + 1))
+    return {"part_need": need, "part_stock": stock} if need.shape[1] else {"part_need": None, "part_stock": None}
 
 
 def recommend_insertion(

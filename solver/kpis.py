@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from solver import rules
 from solver.model import EngineerUtilization, Kpis, Problem, Route, Unassigned
 
 
@@ -57,4 +58,74 @@ def compute_kpis(problem: Problem, routes: Sequence[Route], unassigned: Sequence
         utilization=tuple(utilization),
         workload_max_minus_min_s=int(working_s.max() - working_s.min()) if working_s.size else 0,
         workload_cv=float(working_s.std() / mean_working) if mean_working > 0 else 0.0,
+        **_service_kpis(problem, routes),
+    )
+
+
+def _service_kpis(problem: Problem, routes: Sequence[Route]) -> dict:
+    """Overtime, first-time fix, follow-ups, fairness and rest (issue: service-management rules)."""
+    ftf = problem.options.first_time_fix
+    chances = [rules.first_time_fix_probability(problem.orders[v.order_index], problem.engineers[r.engineer_index], ftf, r.end_s)
+               for r in routes for v in r.visits]
+    where = {v.order_index: (r, v) for r in routes for v in r.visits}
+    index = {o.id: i for i, o in enumerate(problem.orders)}
+    due = in_window = same = known = 0
+    for i, order in enumerate(problem.orders):
+        f = order.follow_up
+        if f is None:
+            continue
+        due += 1
+        if i not in where:
+            continue
+        route, visit = where[i]
+        if f.previous_end_s is not None:
+            end, first = f.previous_end_s, f.previous_engineer_id
+        elif f.previous_order_id in index and index[f.previous_order_id] in where:
+            first_route, first_visit = where[index[f.previous_order_id]]
+            end, first = first_visit.end_s, first_route.engineer_id
+        else:
+            continue
+        in_window += end + f.min_delay_s <= visit.start_s <= end + f.max_delay_s
+        if first:
+            known += 1
+            same += route.engineer_id == first
+    weekly = np.zeros(len(problem.engineers))
+    for e, engineer in enumerate(problem.engineers):
+        weekly[e] = engineer.worked_this_week_s
+    for r in routes:
+        weekly[r.engineer_index] += r.working_s
+    worked = [r for r in routes if r.visits]
+    rests = []
+    streak = 0
+    for e, engineer in enumerate(problem.engineers):
+        mine = sorted((r for r in worked if r.engineer_index == e), key=lambda r: r.start_s)
+        rests += [b.start_s - a.end_s for a, b in zip(mine, mine[1:])]
+        days = sorted({r.start_s // 86400 for r in mine})
+        run = best = 0
+        previous = None
+        for day in days:
+            if previous is not None and day == previous + 1:
+                run += 1
+            else:
+                run = 1
+                # The first run continues the history when it starts the day after it.
+                last = engineer.last_shift_end_s
+                if previous is None and last is not None and day - last // 86400 <= 1:
+                    run += engineer.consecutive_days_worked
+            best = max(best, run)
+            previous = day
+        streak = max(streak, best, engineer.consecutive_days_worked)
+    square = float((weekly**2).sum())
+    return dict(
+        total_overtime_s=sum(r.overtime_s for r in routes),
+        routes_with_overtime=sum(1 for r in routes if r.overtime_s > 0),
+        expected_first_time_fix_rate=float(np.mean(chances)) if chances else 1.0,
+        first_time_fix_target=ftf.target_rate,
+        follow_ups_due=due,
+        follow_ups_planned_in_window=in_window,
+        follow_up_same_engineer_rate=same / known if known else 1.0,
+        fairness_index=float(weekly.sum() ** 2 / (len(weekly) * square)) if square > 0 else 1.0,
+        longest_day_s=max((r.working_s for r in worked), default=0),
+        shortest_rest_s=min(rests) if rests else None,
+        max_consecutive_days=streak,
     )

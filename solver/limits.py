@@ -25,6 +25,11 @@ MIN_SPEED_FACTOR, MAX_SPEED_FACTOR = 0.1, 10.0
 MIN_SPEED_KMH, MAX_SPEED_KMH = 1.0, 200.0
 MIN_DETOUR, MAX_DETOUR = 1.0, 3.0
 MAX_TIME_LIMIT_S = 3600.0
+MAX_PARTS_PER_ORDER = 64
+MAX_STOCK_ITEMS = 1000
+MAX_PART_UNITS = 1_000_000
+MAX_OVERTIME_S = 12 * 3600
+MAX_REST_S = 48 * 3600
 
 # OR-Tools optimises int64 costs. One cost unit is COST_SCALE integer units: 36,000 keeps a cost of
 # 1 per hour at 10 integer units per second, so per-second coefficients never round to zero.

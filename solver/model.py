@@ -62,6 +62,40 @@ class SkillRequirement:
 
 
 @dataclass(frozen=True, slots=True)
+class PartNeed:
+    """``quantity`` units of part ``sku`` used by the job (taken from the van's stock)."""
+
+    sku: str
+    quantity: int = 1
+
+
+class SameEngineer(enum.Enum):
+    REQUIRED = "required"  # only the first visit's engineer may do the follow-up
+    PREFERRED = "preferred"  # anyone else costs ``FollowUp.other_engineer_cost``
+    ANY = "any"
+
+
+DEFAULT_FOLLOW_UP_MIN_DELAY_S = 3 * 86400
+DEFAULT_FOLLOW_UP_MAX_DELAY_S = 7 * 86400
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """The order is the follow-up of a first visit: it must start between ``min_delay_s`` and
+    ``max_delay_s`` after the first visit's end. The first visit is either another order of the
+    request (``previous_order_id``) or a visit already done (``previous_end_s`` and
+    ``previous_engineer_id``)."""
+
+    previous_order_id: str | None = None
+    previous_end_s: int | None = None
+    previous_engineer_id: str | None = None
+    min_delay_s: int = DEFAULT_FOLLOW_UP_MIN_DELAY_S
+    max_delay_s: int = DEFAULT_FOLLOW_UP_MAX_DELAY_S
+    same_engineer: SameEngineer = SameEngineer.PREFERRED
+    other_engineer_cost: float = 50.0
+
+
+@dataclass(frozen=True, slots=True)
 class Order:
     """A work order: one visit of ``service_duration_s`` at ``location``."""
 
@@ -81,6 +115,8 @@ class Order:
     allow_unassigned: bool = True
     unassigned_penalty: float | None = None  # None: the default for its priority
     demand: int = 0  # load units taken from the engineer's capacity
+    parts: tuple[PartNeed, ...] = ()  # taken from the van's stock; without them no fix
+    follow_up: FollowUp | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +170,41 @@ class Engineer:
     speed_factor: float = 1.0  # travel time is divided by this
     capacity: int | None = None  # None: unlimited
     territory: Territory | None = None
+    # Parts on the van at the start of every shift (sku, quantity): restocked overnight.
+    van_stock: tuple[tuple[str, int], ...] = ()
+    # Skills that expire (name, epoch seconds): they count only for shifts that end by then.
+    skill_valid_until_s: tuple[tuple[str, int], ...] = ()
+    # Overtime: a shift may end up to this much past its end (and working time run this much
+    # past ``max_working_time_s``) at ``overtime_cost_per_hour``. None: no overtime.
+    max_overtime_s: int | None = None
+    overtime_cost_per_hour: float = 0.0
+    # Rest: at least this long between the end of one shift and the start of the next (and
+    # after ``last_shift_end_s``, the end of the last shift before this request). None: no rule.
+    min_rest_s: int | None = None
+    last_shift_end_s: int | None = None
+    # The working week: at most ``max_weekly_working_s`` including ``worked_this_week_s``, for
+    # the shifts starting within 7 days of ``week_start_s`` (None: the first shift's start).
+    max_weekly_working_s: int | None = None
+    worked_this_week_s: int = 0
+    week_start_s: int | None = None
+    consecutive_days_worked: int = 0  # before the first shift of the request (KPIs)
 
-    def skill_level(self, name: str) -> int:
+    def skill_level(self, name: str, at_s: int | None = None) -> int:
+        """The level of skill ``name`` (0: none); with ``at_s``, 0 once its certificate has
+        expired by then."""
         for skill, level in self.skills:
             if skill == name:
+                if at_s is not None:
+                    for expiring, until_s in self.skill_valid_until_s:
+                        if expiring == name and until_s < at_s:
+                            return 0
                 return level
+        return 0
+
+    def stock(self, sku: str) -> int:
+        for item, quantity in self.van_stock:
+            if item == sku:
+                return quantity
         return 0
 
 
@@ -181,6 +247,21 @@ TravelModel = GreatCircleModel | RoadNetworkModel
 
 
 @dataclass(frozen=True, slots=True)
+class FirstTimeFix:
+    """The expected chance that a visit fixes the fault at once: with the parts on the van (a
+    rule: no parts, no visit), ``base_probability`` when the engineer's level equals the
+    order's minimum, plus ``per_level`` for each level above it (the smallest margin over the
+    order's required skills), at most ``max_probability``; ``max_probability`` for orders that
+    require no skill. Each expected failure costs ``revisit_cost``."""
+
+    base_probability: float = 0.8
+    per_level: float = 0.04
+    max_probability: float = 0.98
+    revisit_cost: float = 0.0
+    target_rate: float = 0.85
+
+
+@dataclass(frozen=True, slots=True)
 class SolveOptions:
     time_limit_s: float = 10.0
     search_mode: SearchMode = SearchMode.RETURN_FAST
@@ -191,6 +272,10 @@ class SolveOptions:
     # Stop after this many improving solutions (0: no limit). Tests use it for exact answers.
     solution_limit: int = 0
     geometry_format: GeometryFormat = GeometryFormat.NONE  # filled in by the service, not the solver
+    # Fairness: cost units per squared hour of each route's working time plus the engineer's
+    # hours already worked this week (a convex cost that spreads the work). 0: off.
+    fairness_weight: float = 0.0
+    first_time_fix: FirstTimeFix = field(default_factory=lambda: FirstTimeFix())
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +346,10 @@ class UnassignedReason(enum.Enum):
     OUTSIDE_TERRITORY = "outside_territory"
     NOT_SERVED_FOR_COST = "not_served_for_cost"  # feasible alone; the fleet had no room
     SOLVE_INCOMPLETE = "solve_incomplete"  # no plan was found in time
+    PARTS_UNAVAILABLE = "parts_unavailable"  # no qualified engineer's van holds the parts
+    FOLLOW_UP_FIRST_VISIT_UNSERVED = "follow_up_first_visit_unserved"
+    FOLLOW_UP_WINDOW_UNREACHABLE = "follow_up_window_unreachable"  # no room in its follow-up window
+    WEEKLY_HOURS_EXCEEDED = "weekly_hours_exceeded"  # serving it would break a weekly maximum
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +387,9 @@ class Route:
     waiting_s: int
     cost: float  # driving, distance and working time, weighted: the objective's travel term
     end_leg_geometry: str = ""
+    overtime_s: int = 0  # past the shift's end or the working-time limit (the larger)
+    overtime_cost: float = 0.0  # weighted, cost units
+    fairness_cost: float = 0.0  # weighted, cost units
 
     @property
     def working_s(self) -> int:
@@ -343,6 +435,17 @@ class Kpis:
     utilization: tuple[EngineerUtilization, ...]
     workload_max_minus_min_s: int
     workload_cv: float  # coefficient of variation of working time across engineers with shifts
+    total_overtime_s: int = 0
+    routes_with_overtime: int = 0
+    expected_first_time_fix_rate: float = 1.0  # over served orders
+    first_time_fix_target: float = 0.85
+    follow_ups_due: int = 0
+    follow_ups_planned_in_window: int = 0
+    follow_up_same_engineer_rate: float = 1.0  # of the planned follow-ups with a known first engineer
+    fairness_index: float = 1.0  # Jain's index of weekly hours, history included
+    longest_day_s: int = 0
+    shortest_rest_s: int | None = None  # between two routes of one engineer
+    max_consecutive_days: int = 0  # history included
 
 
 class SolveStatus(enum.Enum):
@@ -362,10 +465,15 @@ class ObjectiveBreakdown:
     preference: float = 0.0
     territory: float = 0.0  # orders served outside a soft territory
     disruption: float = 0.0  # re-planning: orders moved to another engineer or in time
+    overtime: float = 0.0
+    fairness: float = 0.0
+    follow_up: float = 0.0  # follow-ups by another engineer than the first visit's
+    revisit: float = 0.0  # expected revisits: (1 - first-time-fix chance) × revisit cost
 
     @property
     def total(self) -> float:
-        return self.travel + self.lateness + self.unassigned + self.preference + self.territory + self.disruption
+        return (self.travel + self.lateness + self.unassigned + self.preference + self.territory + self.disruption
+                + self.overtime + self.fairness + self.follow_up + self.revisit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +513,12 @@ class ViolationType(enum.Enum):
     UNROUTABLE_LOCATION = "unroutable_location"
     OUTSIDE_TERRITORY = "outside_territory"
     BREAK_MISSED = "break_missed"
+    PARTS_MISSING = "parts_missing"  # the van's stock does not cover the route's parts
+    FOLLOW_UP_OUTSIDE_WINDOW = "follow_up_outside_window"
+    FOLLOW_UP_WITHOUT_FIRST_VISIT = "follow_up_without_first_visit"
+    FOLLOW_UP_OTHER_ENGINEER = "follow_up_other_engineer"  # when the same engineer is required
+    REST_TOO_SHORT = "rest_too_short"
+    WEEKLY_HOURS_EXCEEDED = "weekly_hours_exceeded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ def penalties(problem: Problem, orders) -> float:
 def breakdown(problem: Problem, routes, unassigned, costs=None, replan_ctx=None) -> ObjectiveBreakdown:
     w = problem.options.weights
     travel = sum(r.cost for r in routes)
-    lateness = preference = territory = disruption = 0.0
+    lateness = preference = territory = disruption = follow_up = revisit = 0.0
     ctx = problem.replan
     for route in routes:
         e = route.engineer_index
@@ -29,9 +29,13 @@ def breakdown(problem: Problem, routes, unassigned, costs=None, replan_ctx=None)
                 preference += 0.0 if costs.preference is None else float(costs.preference[i, e])
                 territory += 0.0 if costs.territory is None else float(costs.territory[i, e])
                 disruption += 0.0 if costs.reassignment is None else float(costs.reassignment[i, e])
+                follow_up += 0.0 if costs.follow_up is None else float(costs.follow_up[i, e])
+                revisit += 0.0 if costs.revisit is None else float(costs.revisit[i, e])
             if replan_ctx is not None and ctx is not None and i in replan_ctx.previous_start_s:
                 shift_s = abs(visit.start_s - replan_ctx.previous_start_s[i]) - ctx.arrival_tolerance_s
                 disruption += max(0, shift_s) / 3600.0 * ctx.arrival_shift_cost_per_hour
     unassigned_cost = penalties(problem, (u.order_index for u in unassigned))
     return ObjectiveBreakdown(travel=travel, lateness=lateness, unassigned=unassigned_cost, preference=preference,
-                              territory=territory, disruption=disruption)
+                              territory=territory, disruption=disruption,
+                              overtime=sum(r.overtime_cost for r in routes), fairness=sum(r.fairness_cost for r in routes),
+                              follow_up=follow_up, revisit=revisit)

@@ -52,6 +52,8 @@ def build_routes(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles,
             distance_m += int(dist[prev_loc, end_loc])
         routes.append(
             Route(engineer.id, e, int(vehicles.shift[v]), timing.route_start_s, timing.route_end_s, tuple(visits), brks,
-                  travel_s, distance_m, service_s, waiting_s, timing.travel_cost_scaled / COST_SCALE)
+                  travel_s, distance_m, service_s, waiting_s, timing.travel_cost_scaled / COST_SCALE,
+                  overtime_s=timing.overtime_s, overtime_cost=timing.overtime_cost_scaled / COST_SCALE,
+                  fairness_cost=timing.fairness_cost_scaled / COST_SCALE)
         )
     return tuple(routes)

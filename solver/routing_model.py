@@ -280,6 +280,13 @@ class RoutingModel:
             if coef > 0:
                 time_dim.SetSpanCostCoefficientForVehicle(coef, v)
                 bound += coef * horizon_s
+            # Overtime past the shift's end (the rule book prices working-time overtime too and
+            # fairness, which OR-Tools cannot express; the plan kept is the rule book's choice).
+            ot = int(round(rules.overtime_coef_scaled(problem.engineers[vehicles.engineer[v]], w)))
+            soft_end = int(vehicles.overtime_end_s[v]) - self.t0_s
+            if ot > 0 and soft_end < hi:
+                time_dim.SetCumulVarSoftUpperBound(routing.End(v), soft_end, ot)
+                bound += ot * horizon_s
 
         n_served = len(served)
         mandatory = max(1, min(_MANDATORY_PENALTY, MAX_OBJECTIVE_BOUND // (4 * (n_served + 1))))
@@ -316,6 +323,15 @@ class RoutingModel:
             ]
             routing.AddDimensionWithVehicleCapacity(
                 routing.RegisterUnaryTransitVector(demand.tolist()), 0, capacities, True, "load"
+            )
+
+        # --- parts: one load dimension per part some van could run short of ----------------------
+        need, stock = rules.part_matrices(problem, vehicles, served)
+        for q in range(need.shape[1]):
+            units = np.zeros(n_nodes, dtype=np.int64)
+            units[:n_served] = need[:, q].astype(np.int64)
+            routing.AddDimensionWithVehicleCapacity(
+                routing.RegisterUnaryTransitVector(units.tolist()), 0, stock[:, q].astype(np.int64).tolist(), True, f"part:{q}"
             )
 
         # --- who serves what: preferences, soft territories, re-assignment ---------------------

@@ -49,7 +49,7 @@ def update_route(inst, st, r):
     assignment costs on the way, and ``rules.route_cost`` for routes whose price depends on
     their schedule (``rich``: breaks, working time, soft deadlines)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
     xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
@@ -115,7 +115,7 @@ def _rich_delta(inst, st, r, u, p, buf):
     (inf when the route would break a rule). Apart from ``_best_in_route``: allocations in
     a function slow its plain path."""
     m = _with_insert(inst, st, r, u, p, buf)
-    viol, c = rules.route_cost(inst, r, buf, m, np.empty(m), np.empty(m), np.empty(0))
+    viol, c = rules.checked_cost(inst, r, buf, m, np.empty(m), np.empty(m), np.empty(0))
     return INF if viol else c - st[7][r]
 
 
@@ -145,7 +145,7 @@ def _with_insert(inst, st, r, ins_u, ins_after, buf):
 def _best_in_route(inst, st, u, r, best, buf):
     """Best insertion of ``u`` into route ``r``: (delta, node to insert after) or (best, -1)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
     xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     found = -1
@@ -222,7 +222,7 @@ def insert(inst, st, u, stamp, cstamp, tick, buf, anywhere):
     ``anywhere``, every route); leaves it out when that costs more than its penalty. Returns the
     route (-1: left out)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     nv = vstart.shape[0]
     best = pen[u]
@@ -282,7 +282,7 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
     """String removals around a random seed order: returns (orders removed into ``removed``,
     routes ruined into ``touched``)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]
@@ -374,7 +374,7 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
     ``best_st`` the best seen (both updated). Returns the number of improvements of the best.
     ``scal`` (st[8]) = [current cost, best cost]."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]

@@ -27,10 +27,19 @@ The rules
   it are taken before leaving when they fit, and then do not count).
 - **Lateness**: a soft SLA costs ``lateness_cost_per_hour × priority factor`` per hour after
   the deadline; a hard SLA is a window end.
+- **Overtime**: a route may end after its shift's end, and work longer than its working-time
+  limit, by the engineer's overtime allowance (the hard limits are ``solver.vehicles``'); the
+  overtime is the larger of the two excesses and costs ``overtime_cost_per_hour``.
+- **Parts**: the parts of the orders on a route, SKU by SKU, must not exceed the van's stock
+  (restocked for every shift), like the capacity.
+- **Fairness**: with a fairness weight, a route of ``W`` working hours by an engineer who has
+  worked ``H`` hours this week costs ``weight × ((H + W)² − H²)``: convex, so hours go to
+  those who have worked less.
 - **Cost** of a route (scaled integer units, ``COST_SCALE`` per cost unit): per arc the driven
   seconds × cost per driven second + metres × cost per metre, the assignment cost of each visit
-  (non-preferred engineer, soft territory, re-assignment), the lateness cost, and working
-  seconds × cost per working second. An order left out costs its penalty.
+  (non-preferred engineer, soft territory, re-assignment, follow-up by another engineer,
+  expected revisits), the lateness cost, working seconds × cost per working second, overtime
+  and fairness. An order left out costs its penalty.
 
 Instance layout: the tuple made by ``solver.improve.pack`` (or ``rulebook``), indexed by
 *local* order ids; ``loc[u]`` is the order's location in the travel matrices. One extra
@@ -46,19 +55,32 @@ import numpy as np
 from numba import njit
 
 from solver.limits import COST_SCALE, DEFAULT_UNASSIGNED_PENALTY
-from solver.model import PRIORITY_FACTOR, Engineer, ObjectiveWeights, Order, SlaMode
+from solver.model import (
+    PRIORITY_FACTOR,
+    Engineer,
+    FirstTimeFix,
+    ObjectiveWeights,
+    Order,
+    Problem,
+    SlaMode,
+    SolveOptions,
+)
 
 INF = np.inf
 
 # Fields of the instance tuple, by position (numba unpacks tuples; names here for Python).
 FIELDS = ("loc", "service", "wlo", "whi", "demand", "sla", "late", "pen", "allowed", "pref", "vstart", "vend",
           "slo", "shi", "maxw", "speed", "a", "b", "cap", "span", "vflags", "bofs", "be", "bl", "bd", "dur", "dist",
-          "neigh", "vclass", "xtra")
+          "neigh", "vclass", "xtra", "vext", "pneed", "pstock")
 # ``vflags`` bits per vehicle: EXACT, its routes need the full ``schedule`` to be checked;
 # RICH, their price depends on their schedule. ``xtra`` rows: travel to / from the extra site
-# (seconds, then metres). Kept few: compiled helpers that take the tuple copy it on each call.
+# (seconds, then metres). ``vext`` rows per vehicle: soft end, soft working limit, overtime
+# cost per second, seconds worked this week before the plan, fairness cost per squared second.
+# ``pneed`` (orders × parts) and ``pstock`` (vehicles × parts): the parts that constrain.
+# Kept few: compiled helpers that take the tuple copy it on each call.
 EXACT = 1
 RICH = 2
+OT_END, OT_WORK, OT_COEF, HIST_S, FAIR_COEF = range(5)
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,6 +119,65 @@ def arc_coefs_scaled(engineer: Engineer, w: ObjectiveWeights) -> tuple[float, fl
     """(scaled units per driven second, per metre)."""
     return (w.travel * COST_SCALE * engineer.cost_per_traveled_hour / 3600.0,
             w.travel * COST_SCALE * engineer.cost_per_km / 1000.0)
+
+
+def overtime_coef_scaled(engineer: Engineer, w: ObjectiveWeights) -> float:
+    """Scaled units per second of overtime (see the rules above)."""
+    if not engineer.max_overtime_s:
+        return 0.0
+    return w.travel * COST_SCALE * engineer.overtime_cost_per_hour / 3600.0
+
+
+def fairness_coef_scaled(options: SolveOptions) -> float:
+    """Scaled units per squared second of (hours this week + the route's working time)."""
+    return options.weights.travel * COST_SCALE * options.fairness_weight / 3600.0**2
+
+
+def first_time_fix_probability(order: Order, engineer: Engineer, ftf: FirstTimeFix, at_s: int | None = None) -> float:
+    """The chance that ``engineer``'s visit fixes ``order`` at once (``FirstTimeFix``'s curve;
+    the parts are a rule, so a served order has them)."""
+    if not order.required_skills:
+        return ftf.max_probability
+    margin = min(engineer.skill_level(req.name, at_s) - req.min_level for req in order.required_skills)
+    return float(min(ftf.max_probability, ftf.base_probability + ftf.per_level * max(0, margin)))
+
+
+def vehicle_extras(problem: Problem, vehicles, served: np.ndarray) -> dict:
+    """The overtime, fairness and parts fields of ``construction.Instance`` for ``vehicles``
+    serving the orders ``served`` (None where nothing applies)."""
+    w = problem.options.weights
+    nv = vehicles.count
+    engineers = [problem.engineers[e] for e in vehicles.engineer]
+    out: dict = {}
+    ot = np.asarray([overtime_coef_scaled(e, w) for e in engineers], dtype=np.float64)
+    if ot.any():
+        out.update(ot_end=vehicles.overtime_end_s.astype(np.float64), ot_work=vehicles.overtime_working_s.astype(np.float64),
+                   ot_coef=ot)
+    fair = fairness_coef_scaled(problem.options)
+    if fair > 0:
+        out.update(hist_s=np.asarray([float(e.worked_this_week_s) for e in engineers]), fair_coef=np.full(nv, fair))
+    need, stock = part_matrices(problem, vehicles, served)
+    if need.shape[1]:
+        out.update(part_need=need, part_stock=stock)
+    return out
+
+
+def part_matrices(problem: Problem, vehicles, served: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(units of each part each order of ``served`` needs, each vehicle's stock), over the parts
+    some vehicle could run short of (a part no vehicle could run out of is left out)."""
+    orders = [problem.orders[int(i)] for i in served]
+    skus = sorted({p.sku for o in orders for p in o.parts})
+    if not skus:
+        return np.zeros((len(orders), 0)), np.zeros((vehicles.count, 0))
+    col = {sku: k for k, sku in enumerate(skus)}
+    need = np.zeros((len(orders), len(skus)))
+    for r, o in enumerate(orders):
+        for p in o.parts:
+            need[r, col[p.sku]] += p.quantity
+    stock = np.asarray([[float(problem.engineers[e].stock(sku)) for sku in skus] for e in vehicles.engineer],
+                       dtype=np.float64).reshape(vehicles.count, len(skus))
+    binding = (stock < need.sum(axis=0)[None, :]).any(axis=0)
+    return np.ascontiguousarray(need[:, binding]), np.ascontiguousarray(stock[:, binding])
 
 
 def scaled_durations(duration_s: np.ndarray, speed_factor: float) -> np.ndarray:
@@ -208,7 +289,7 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
     working-time limit exceeded (capacity and who may serve are ``violations``' business).
     """
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
     xto_s, xfrom_s = xtra[0], xtra[1]
     sp = speed[r]
     t0 = slo[r]
@@ -373,7 +454,7 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
 @njit(cache=True, nogil=True)
 def _load_and_who(inst, r, nodes, m):
     """Rules broken beyond the schedule's: capacity, and visits ``r`` may not serve."""
-    demand, allowed, cap = inst[4], inst[8], inst[18]
+    demand, allowed, cap, pneed, pstock = inst[4], inst[8], inst[18], inst[31], inst[32]
     viol = 0
     load = 0.0
     for k in range(m):
@@ -382,6 +463,12 @@ def _load_and_who(inst, r, nodes, m):
             viol += 1
     if load > cap[r]:
         viol += 1
+    for q in range(pneed.shape[1]):
+        used = 0.0
+        for k in range(m):
+            used += pneed[nodes[k], q]
+        if used > pstock[r, q]:
+            viol += 1
     return viol
 
 
@@ -430,14 +517,27 @@ def travel_cost(inst, r, nodes, m):
 @njit(cache=True, nogil=True)
 def _price(inst, r, nodes, m, late_cost, depart, end):
     """The cost of a scheduled route: arcs, assignment costs, lateness and working time."""
-    pref, span = inst[9], inst[19]
+    pref, span, vext = inst[9], inst[19], inst[30]
     if m == 0:
         return 0.0
     arcs, secs, metres = travel_cost(inst, r, nodes, m)
     cost = arcs + late_cost + span[r] * (end - depart)
+    if vext.shape[1] > 0:
+        over_s, over_cost, fair_cost = shift_extras(vext, r, depart, end)
+        cost += over_cost + fair_cost
     for k in range(m):
         cost += pref[nodes[k], r]
     return cost
+
+
+@njit(cache=True, nogil=True)
+def shift_extras(vext, r, depart, end):
+    """(overtime seconds, overtime cost, fairness cost) of vehicle ``r``'s route from
+    ``depart`` to ``end`` (``vext``: the instance's per-vehicle extras, not empty)."""
+    work = end - depart
+    over = max(0.0, end - vext[OT_END, r], work - vext[OT_WORK, r])
+    hist = vext[HIST_S, r]
+    return over, vext[OT_COEF, r] * over, vext[FAIR_COEF, r] * ((hist + work) * (hist + work) - hist * hist)
 
 
 @njit(cache=True, nogil=True)
@@ -462,7 +562,11 @@ def checked_cost(inst, r, nodes, m, arrivals, starts, bstart):
 def exact_vehicles(inst) -> np.ndarray:
     """Vehicles whose routes need the full ``schedule`` to be checked: breaks, or a working-time
     limit shorter than the shift, which the windows' latest-start bounds do not capture."""
-    return np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v]
+    parts = np.zeros(inst.v, dtype=np.bool_)
+    if inst.part_need is not None and inst.part_need.shape[1]:
+        # Vehicles that could run short of a part its orders need: the full check counts parts.
+        parts = (inst.part_stock < (inst.part_need * inst.allowed.any(axis=1)[:, None]).sum(axis=0)[None, :]).any(axis=1)
+    return np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v] or parts[v]
                        for v in range(inst.v)], dtype=np.bool_)
 
 
@@ -470,7 +574,36 @@ def rich_vehicles(inst) -> np.ndarray:
     """Vehicles whose insertion price depends on the rest of the route (breaks, working-time
     cost or limit, soft deadlines anywhere): priced by ``route_cost`` rather than the arcs."""
     late_any = bool(np.asarray(inst.late_coef).any())
-    return exact_vehicles(inst) | (np.asarray(inst.span) > 0) | late_any
+    priced = np.zeros(inst.v, dtype=np.bool_)
+    if inst.ot_coef is not None:
+        priced |= inst.ot_coef > 0
+    if inst.fair_coef is not None:
+        priced |= inst.fair_coef > 0
+    return exact_vehicles(inst) | (np.asarray(inst.span) > 0) | late_any | priced
+
+
+def vehicle_key(inst, v: int) -> tuple:
+    """What tells vehicle ``v`` apart beyond times, costs and breaks: overtime, fairness, parts."""
+    key: tuple = ()
+    for name in ("ot_end", "ot_work", "ot_coef", "hist_s", "fair_coef"):
+        x = getattr(inst, name)
+        key += (None if x is None else float(x[v]),)
+    if inst.part_stock is not None:
+        key += (inst.part_stock[v].tobytes(),)
+    return key
+
+
+def _vext(inst) -> np.ndarray:
+    nv = inst.v
+    if inst.ot_coef is None and inst.fair_coef is None:
+        return np.zeros((5, 0))
+    zeros = np.zeros(nv)
+    rows = [inst.shift_hi if inst.ot_end is None else inst.ot_end,
+            inst.max_work if inst.ot_work is None else inst.ot_work,
+            zeros if inst.ot_coef is None else inst.ot_coef,
+            zeros if inst.hist_s is None else inst.hist_s,
+            zeros if inst.fair_coef is None else inst.fair_coef]
+    return np.ascontiguousarray(np.vstack([np.asarray(x, dtype=np.float64) for x in rows]))
 
 
 def pack(inst, neigh: np.ndarray | None = None, vclass: np.ndarray | None = None,
@@ -506,6 +639,9 @@ def pack(inst, neigh: np.ndarray | None = None, vclass: np.ndarray | None = None
         np.zeros((n, 1), dtype=np.int64) if neigh is None else neigh,
         np.arange(nv, dtype=np.int64) if vclass is None else vclass,
         np.ascontiguousarray(np.vstack([np.asarray(x, dtype=np.int64) for x in extra]).reshape(4, -1)),
+        _vext(inst),
+        np.zeros((n, 0)) if inst.part_need is None else np.ascontiguousarray(inst.part_need, dtype=np.float64),
+        np.zeros((nv, 0)) if inst.part_stock is None else np.ascontiguousarray(inst.part_stock, dtype=np.float64),
     )
 
 

@@ -8,6 +8,7 @@ everywhere, and its evaluation reports the same times, KPIs and objective.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,9 @@ class Timing:
     broken: int  # rules broken (0: feasible), capacity and who may serve included
     cost_scaled: float  # the route's price: arcs, assignment costs, lateness, working time
     travel_cost_scaled: float  # arcs and working time only (the route's own ``cost``)
+    overtime_s: int = 0  # past the shift's end or the working-time limit (the larger)
+    overtime_cost_scaled: float = 0.0
+    fairness_cost_scaled: float = 0.0
 
 
 class RuleBook:
@@ -68,10 +72,15 @@ class RuleBook:
         late = [k for k in range(m)
                 if not np.any((inst.win_lo[nodes[k]] <= starts[k]) & (starts[k] <= inst.win_hi[nodes[k]]))]
         breaks = [] if m == 0 else [(int(b), int(b) + int(d)) for b, d in zip(bstart, self.break_duration[v])]
+        over_s = over_cost = fair_cost = 0.0
+        vext = self.packed[30]
+        if m and vext.shape[1] > 0:
+            over_s, over_cost, fair_cost = rules.shift_extras(vext, v, depart, end)
         return Timing(
             arrivals_s=[int(x) for x in arrivals], service_starts_s=[int(x) for x in starts],
             route_start_s=int(depart), route_end_s=int(end), breaks_s=breaks, late_windows=late, broken=int(broken),
             cost_scaled=float(cost), travel_cost_scaled=float(arcs + span * (end - depart)) if m else 0.0,
+            overtime_s=int(math.ceil(over_s)), overtime_cost_scaled=float(over_cost), fairness_cost_scaled=float(fair_cost),
         )
 
     def times(self, sequences: Sequence[Sequence[int]]) -> list[Timing]:

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import ortools
 
-from solver import feasibility, replan, search
+from solver import feasibility, plan_rules, replan, search
 from solver.assignment import assignment_costs
 from solver.kpis import compute_kpis
 from solver.limits import Limits
@@ -26,7 +26,7 @@ from solver.model import (
 )
 from solver.objective import breakdown
 from solver.routes import build_routes
-from solver.routing_model import Solution
+from solver.routing_model import SearchConfig, Solution
 from solver.schedule import RuleBook
 from solver.validation import validate_or_raise
 from solver.vehicles import Vehicles
@@ -58,6 +58,7 @@ def solve(
     inside_territory: np.ndarray | None = None,
     on_progress: Callable[[Plan], None] | None = None,
     progress_interval_s: float = 0.5,
+    config: SearchConfig | None = None,
 ) -> Plan:
     """Plans ``problem``; raises ``InvalidProblem`` listing every broken rule.
 
@@ -68,13 +69,16 @@ def solve(
     A problem with re-planning state must have gone through ``solver.replan.prepare`` before
     its matrices were computed.
     ``on_progress`` receives a plan snapshot for the first solution and then at most every
-    ``progress_interval_s``, timed and priced by the rule book.
+    ``progress_interval_s``, timed and priced by the rule book. ``config``: the search's levers
+    (benchmarks compare them; the service uses the defaults).
     """
     started = time.perf_counter()
     validate_or_raise(problem, limits)
     check_matrices(problem, matrices)
     if replan.prepare(problem) != problem:
         raise ValueError("re-planning state: call solver.replan.prepare before computing matrices")
+    asked = problem
+    problem = plan_rules.effective_problem(problem)
     vehicles = Vehicles.of(problem, Locations.of(problem))
     feas = feasibility.check(problem, matrices, vehicles, inside_territory)
     served = np.flatnonzero(feas.allowed.any(axis=1)) if len(problem.orders) else np.zeros(0, dtype=np.int64)
@@ -89,14 +93,17 @@ def solve(
         # The time limit counts from the call: validation and feasibility used some of it.
         max(0.01, problem.options.time_limit_s - (time.perf_counter() - started)),
         should_stop=should_stop, on_solution=on_solution, on_sequences=on_sequences, interval_s=progress_interval_s,
+        config=config,
     )
 
     # OR-Tools' own schedule (its cumul values) is not reported.
     sequences = [book.repair(v, seq) for v, seq in enumerate(solution.sequences)]
+    sequences, linked = plan_rules.enforce(problem, book, vehicles, sequences)
     timings = book.times(sequences)
     solution = replace(solution, sequences=sequences)
+    problem = asked  # reported with the caller's own windows
     routes = build_routes(problem, matrices, vehicles, sequences, timings)
-    unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
+    unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles, linked)
     terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
     kpis = compute_kpis(problem, routes, unassigned)
     stats = SolveStats(
@@ -151,7 +158,7 @@ def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, o
     return Plan(problem.label, routes, unassigned, compute_kpis(problem, routes, unassigned), stats)
 
 
-def _unassigned(problem, matrices, feas, routes, solution, vehicles) -> tuple[Unassigned, ...]:
+def _unassigned(problem, matrices, feas, routes, solution, vehicles, linked=None) -> tuple[Unassigned, ...]:
     visited = {visit.order_index for route in routes for visit in route.visits}
     engineers = problem.engineers
     out = []
@@ -160,6 +167,11 @@ def _unassigned(problem, matrices, feas, routes, solution, vehicles) -> tuple[Un
             continue
         if i in feas.reasons:
             reason, example = feas.reasons[i]
+            if order.follow_up is not None and reason in _TIME_REASONS:
+                reason = UnassignedReason.FOLLOW_UP_WINDOW_UNREACHABLE
+            detail = _DETAILS[reason]
+        elif linked and i in linked:
+            reason, example = linked[i], -1
             detail = _DETAILS[reason]
         else:
             reason = (
@@ -176,7 +188,13 @@ def _unassigned(problem, matrices, feas, routes, solution, vehicles) -> tuple[Un
     return tuple(out)
 
 
+_TIME_REASONS = (UnassignedReason.OUTSIDE_SHIFTS, UnassignedReason.UNREACHABLE_IN_TIME_WINDOWS)
+
 _DETAILS = {
+    UnassignedReason.PARTS_UNAVAILABLE: "no qualified engineer's van holds the parts the order needs (the example engineer has them)",
+    UnassignedReason.FOLLOW_UP_FIRST_VISIT_UNSERVED: "its first visit is not served, so the follow-up is not either",
+    UnassignedReason.FOLLOW_UP_WINDOW_UNREACHABLE: "no engineer allowed to do the follow-up can start it inside its interval after the first visit",
+    UnassignedReason.WEEKLY_HOURS_EXCEEDED: "serving it would take its engineers past their weekly maximum working time",
     UnassignedReason.UNROUTABLE: "the order's location is too far from any road of the map",
     UnassignedReason.NO_QUALIFIED_ENGINEER: "no engineer has the required skills and is allowed by the required/excluded lists",
     UnassignedReason.CAPACITY_EXCEEDED: "the order's demand exceeds every qualified engineer's capacity",

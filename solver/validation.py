@@ -49,11 +49,12 @@ def validate(problem: Problem, limits: L.Limits = L.Limits()) -> list[Violation]
         return c.violations  # too large or empty: checking each item would only add noise
 
     engineer_ids = _check_ids(c, "engineers", (e.id for e in problem.engineers))
-    _check_ids(c, "orders", (o.id for o in problem.orders))
+    order_ids = _check_ids(c, "orders", (o.id for o in problem.orders))
     for i, engineer in enumerate(problem.engineers):
         _check_engineer(c, f"engineers[{i}]", engineer, limits)
     for i, order in enumerate(problem.orders):
-        _check_order(c, f"orders[{i}]", order, engineer_ids, limits)
+        _check_order(c, f"orders[{i}]", order, engineer_ids, limits, order_ids)
+    _check_follow_up_cycles(c, problem)
     _check_options(c, "options", problem.options)
     _check_horizon(c, problem)
     return c.violations
@@ -137,7 +138,8 @@ def _check_amount(c: _Collector, path: str, x: float, upper: float) -> bool:
     )
 
 
-def _check_order(c: _Collector, p: str, order: Order, engineer_ids: set[str], limits: L.Limits) -> None:
+def _check_order(c: _Collector, p: str, order: Order, engineer_ids: set[str], limits: L.Limits,
+                 order_ids: set[str] | None = None) -> None:
     _check_location(c, f"{p}.location", order.location)
     _check_duration(c, f"{p}.service_duration", order.service_duration_s)
     if len(order.time_windows) > limits.max_time_windows_per_order:
@@ -191,6 +193,48 @@ def _check_order(c: _Collector, p: str, order: Order, engineer_ids: set[str], li
     both = set(order.required_engineer_ids) & set(order.excluded_engineer_ids)
     if both:
         c.add(f"{p}.excluded_engineer_ids", f"engineer '{_short(sorted(both)[0])}' is both required and excluded")
+    _check_skus(c, f"{p}.parts", [(x.sku, x.quantity) for x in order.parts], L.MAX_PARTS_PER_ORDER, minimum=1)
+    f = order.follow_up
+    if f is not None:
+        fp = f"{p}.follow_up"
+        if f.previous_order_id is not None and order_ids is not None and f.previous_order_id not in order_ids:
+            c.add(f"{fp}.previous_order_id", f"names no order of this request ('{_short(f.previous_order_id)}')")
+        elif f.previous_order_id == order.id:
+            c.add(f"{fp}.previous_order_id", "an order cannot follow up itself")
+        if f.previous_end_s is not None:
+            _check_time(c, f"{fp}.previous_visit.end_time", f.previous_end_s)
+        if _check_duration(c, f"{fp}.min_delay", f.min_delay_s, max_s=L.MAX_HORIZON_S) & _check_duration(
+                c, f"{fp}.max_delay", f.max_delay_s, max_s=L.MAX_HORIZON_S):
+            c.check(f.max_delay_s >= f.min_delay_s, f"{fp}.max_delay", "must not be shorter than min_delay")
+        _check_amount(c, f"{fp}.other_engineer_cost", f.other_engineer_cost, L.MAX_COST)
+
+
+def _check_skus(c: _Collector, p: str, items: list[tuple[str, int]], most: int, minimum: int) -> None:
+    if len(items) > most:
+        c.add(p, f"at most {most} items are accepted")
+        return
+    seen: set[str] = set()
+    for k, (sku, quantity) in enumerate(items):
+        if not sku or len(sku) > L.MAX_ID_LENGTH:
+            c.add(f"{p}[{k}].sku", f"must be 1 to {L.MAX_ID_LENGTH} characters")
+        elif sku in seen:
+            c.add(f"{p}[{k}].sku", f"part '{_short(sku)}' is listed twice")
+        seen.add(sku)
+        c.check(minimum <= quantity <= L.MAX_PART_UNITS, f"{p}[{k}].quantity", f"must be in [{minimum}, {L.MAX_PART_UNITS}], got {quantity}")
+
+
+def _check_follow_up_cycles(c: _Collector, problem: Problem) -> None:
+    """A follow-up chain must end at a visit, not loop."""
+    index = {o.id: i for i, o in enumerate(problem.orders)}
+    for i in range(len(problem.orders)):
+        seen = {i}
+        j = i
+        while (f := problem.orders[j].follow_up) is not None and f.previous_order_id in index:
+            j = index[f.previous_order_id]
+            if j in seen:
+                c.add(f"orders[{i}].follow_up.previous_order_id", "follow-ups form a cycle")
+                break
+            seen.add(j)
 
 
 def _check_engineer(c: _Collector, p: str, e: Engineer, limits: L.Limits) -> None:
@@ -246,6 +290,27 @@ def _check_engineer(c: _Collector, p: str, e: Engineer, limits: L.Limits) -> Non
     )
     if e.capacity is not None:
         c.check(0 <= e.capacity <= L.MAX_LOAD, f"{p}.capacity", f"must be in [0, {L.MAX_LOAD}], got {e.capacity}")
+    _check_skus(c, f"{p}.van_stock", list(e.van_stock), L.MAX_STOCK_ITEMS, minimum=0)
+    names_with_skill = {name for name, _ in e.skills}
+    for k, (name, until_s) in enumerate(e.skill_valid_until_s):
+        skill_k = next((j for j, (n, _) in enumerate(e.skills) if n == name), k)
+        if name in names_with_skill:
+            _check_time(c, f"{p}.skills[{skill_k}].valid_until", until_s)
+    if e.max_overtime_s is not None:
+        _check_duration(c, f"{p}.max_overtime", e.max_overtime_s, max_s=L.MAX_OVERTIME_S)
+    _check_amount(c, f"{p}.overtime_cost_per_hour", e.overtime_cost_per_hour, L.MAX_COST)
+    if e.min_rest_s is not None:
+        _check_duration(c, f"{p}.min_rest", e.min_rest_s, positive=True, max_s=L.MAX_REST_S)
+    _check_time(c, f"{p}.last_shift_end_time", e.last_shift_end_s)
+    if e.last_shift_end_s is not None and e.shifts and e.last_shift_end_s > e.shifts[0].start_s:
+        c.add(f"{p}.last_shift_end_time", "must not be after the first shift's start")
+    _check_duration(c, f"{p}.max_weekly_working_time", e.max_weekly_working_s, positive=True)
+    _check_duration(c, f"{p}.worked_this_week", e.worked_this_week_s)
+    _check_time(c, f"{p}.week_start_time", e.week_start_s)
+    if e.week_start_s is not None and e.shifts and e.week_start_s > e.shifts[0].start_s:
+        c.add(f"{p}.week_start_time", "must not be after the first shift's start")
+    c.check(0 <= e.consecutive_days_worked <= 366, f"{p}.consecutive_days_worked",
+            f"must be in [0, 366], got {e.consecutive_days_worked}")
 
 
 def _check_options(c: _Collector, p: str, o: SolveOptions) -> None:
@@ -258,6 +323,14 @@ def _check_options(c: _Collector, p: str, o: SolveOptions) -> None:
     for name in ("travel", "lateness", "unassigned"):
         _check_amount(c, f"{p}.objective_weights.{name}", getattr(o.weights, name), L.MAX_WEIGHT)
     _check_amount(c, f"{p}.non_preferred_engineer_cost", o.non_preferred_engineer_cost, L.MAX_COST)
+    _check_amount(c, f"{p}.fairness_weight", o.fairness_weight, L.MAX_COST)
+    ftf = o.first_time_fix
+    for name in ("base_probability", "per_level", "max_probability", "target_rate"):
+        x = getattr(ftf, name)
+        c.check(math.isfinite(x) and 0.0 <= x <= 1.0, f"{p}.first_time_fix.{name}", f"must be in [0, 1], got {x}")
+    c.check(ftf.max_probability >= ftf.base_probability, f"{p}.first_time_fix.max_probability",
+            "must not be below base_probability")
+    _check_amount(c, f"{p}.first_time_fix.revisit_cost", ftf.revisit_cost, L.MAX_COST)
     c.check(o.solution_limit >= 0, f"{p}.solution_limit", f"must not be negative, got {o.solution_limit}")
     model = o.travel_model
     if isinstance(model, GreatCircleModel):

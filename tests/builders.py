@@ -57,14 +57,22 @@ def valid_request() -> pb.SolveRequest:
                 "timeWindows": [{"startTime": at(0), "endTime": at(120)}, {"startTime": at(180), "endTime": at(300)}],
                 "slaDeadline": at(240), "createTime": at(-60), "priority": "PRIORITY_HIGH",
                 "requiredSkills": [{"name": "hvac", "minLevel": 2}], "preferredEngineerIds": ["e1"],
-                "excludedEngineerIds": ["e2"], "demand": 1,
+                "excludedEngineerIds": ["e2"], "demand": 1, "parts": [{"sku": "filter", "quantity": 1}],
             },
-            order("o2", 0, 3) | {"requiredEngineerIds": ["e1", "e2"], "mandatory": True},
+            order("o2", 0, 3) | {
+                "requiredEngineerIds": ["e1", "e2"], "mandatory": True,
+                "followUp": {"previousVisit": {"endTime": at(-3 * 1440), "engineerId": "e1"}, "minDelay": f"{2 * 86400}s",
+                             "maxDelay": f"{4 * 86400}s", "sameEngineer": "SAME_ENGINEER_RULE_PREFERRED"},
+            },
         ],
         [
-            engineer("e1", skills=[{"name": "hvac", "level": 3}], capacity=5, maxWorkingTime="28800s", costPerKm=0.5) | {
+            engineer("e1", skills=[{"name": "hvac", "level": 3, "validUntil": at(30 * 1440)}], capacity=5, maxWorkingTime="28800s",
+                     costPerKm=0.5, vanStock=[{"sku": "filter", "quantity": 2}], maxOvertime="3600s", overtimeCostPerHour=20,
+                     minRest=f"{11 * 3600}s", lastShiftEndTime=at(-12 * 60), maxWeeklyWorkingTime=f"{40 * 3600}s",
+                     workedThisWeek=f"{8 * 3600}s", consecutiveDaysWorked=1) | {
                 "shifts": [{"startTime": at(0), "endTime": at(480), "breaks": [{"earliestStartTime": at(240), "latestStartTime": at(300), "duration": "1800s"}]}],
             },
             engineer("e2", 1, 1, speedFactor=0.8),
         ],
+        fairnessWeight=0.5, firstTimeFix={"revisitCost": 30, "targetRate": 0.85},
     )

@@ -17,16 +17,27 @@ def assert_plan_obeys_hard_rules(request: pb.SolveRequest, response: pb.SolveRes
     assert [(r.engineer_id, r.shift_index) for r in response.routes] == [
         (e.id, k) for e in request.engineers for k in range(len(e.shifts))
     ], "one route per engineer shift, in request order"
+    visit_at = {v.order_id: (r, v) for r in response.routes for v in r.visits}
     for route in response.routes:
         eng = engineers[route.engineer_id]
         shift = eng.shifts[route.shift_index]
-        skills = {s.name: (s.level or 1) for s in eng.skills}
+        shift_end = _s(shift.end_time)
+        overtime = eng.max_overtime.seconds if eng.HasField("max_overtime") else 0
+        if eng.HasField("min_rest") and route.shift_index + 1 < len(eng.shifts):
+            # Overtime never eats into the rest before the next shift.
+            overtime = min(overtime, max(0, _s(eng.shifts[route.shift_index + 1].start_time) - eng.min_rest.seconds - shift_end))
+        # A skill counts only for shifts that end (overtime included) by its expiry.
+        skills = {s.name: (s.level or 1) for s in eng.skills
+                  if not s.HasField("valid_until") or _s(s.valid_until) >= shift_end + overtime}
         where = f"{route.engineer_id}#{route.shift_index}"
         if not route.visits:
             continue
-        assert _s(shift.start_time) <= _s(route.start_time) <= _s(route.end_time) <= _s(shift.end_time), where
+        assert _s(shift.start_time) <= _s(route.start_time) <= _s(route.end_time) <= shift_end + overtime, where
+        assert route.overtime.seconds <= overtime, where
         if eng.HasField("max_working_time"):
-            assert _s(route.end_time) - _s(route.start_time) <= eng.max_working_time.seconds, where
+            assert _s(route.end_time) - _s(route.start_time) <= eng.max_working_time.seconds + overtime, where
+        stock = {x.sku: x.quantity for x in eng.van_stock}
+        used: dict[str, int] = {}
         load = 0
         previous_end = _s(route.start_time)
         breaks = [(_s(b.start_time), _s(b.end_time)) for b in route.breaks]
@@ -57,9 +68,49 @@ def assert_plan_obeys_hard_rules(request: pb.SolveRequest, response: pb.SolveRes
             for b_start, b_end in breaks:
                 assert end <= b_start or start >= b_end, f"{visit.order_id}: no service during a break"
             load += order.demand
+            for part in order.parts:
+                used[part.sku] = used.get(part.sku, 0) + (part.quantity or 1)
+            if order.HasField("follow_up"):
+                _check_follow_up(order, route, visit, visit_at)
         if eng.HasField("capacity"):
             assert load <= eng.capacity, where
+        for sku, units in used.items():
+            assert units <= stock.get(sku, 0), f"{where}: parts {sku} within the van's stock"
+    for eng in request.engineers:
+        mine = sorted((r for r in response.routes if r.engineer_id == eng.id and r.visits), key=lambda r: _s(r.start_time))
+        if eng.HasField("min_rest"):
+            starts = [_s(r.start_time) for r in mine]
+            pairs = [(_s(a.end_time), b) for a, b in zip(mine, starts[1:])]
+            if eng.HasField("last_shift_end_time") and mine:
+                pairs.append((_s(eng.last_shift_end_time), starts[0]))
+            for previous_end, start in pairs:
+                assert start - previous_end >= eng.min_rest.seconds, f"{eng.id}: rest between shifts"
+        if eng.HasField("max_weekly_working_time"):
+            week0 = _s(eng.week_start_time) if eng.HasField("week_start_time") else _s(eng.shifts[0].start_time)
+            weeks: dict[int, int] = {}
+            for r in mine:
+                shift = eng.shifts[r.shift_index]
+                week = max(0, (_s(shift.start_time) - week0) // (7 * 86400))
+                weeks[week] = weeks.get(week, 0) + _s(r.end_time) - _s(r.start_time)
+            for week, worked in weeks.items():
+                before = eng.worked_this_week.seconds if week == 0 else 0
+                assert before + worked <= eng.max_weekly_working_time.seconds, f"{eng.id}: weekly maximum, week {week}"
     unassigned = [u.order_id for u in response.unassigned_orders]
     assert sorted(seen + unassigned) == sorted(orders), "every order is either visited once or unassigned"
     for u in response.unassigned_orders:
         assert u.reason != pb.UNASSIGNED_REASON_UNSPECIFIED
+
+
+def _check_follow_up(order, route, visit, visit_at) -> None:
+    f = order.follow_up
+    if f.WhichOneof("first_visit") == "previous_visit":
+        end, engineer = _s(f.previous_visit.end_time), f.previous_visit.engineer_id
+    else:
+        assert f.previous_order_id in visit_at, f"{order.id}: a follow-up is served only with its first visit"
+        first_route, first_visit = visit_at[f.previous_order_id]
+        end, engineer = _s(first_visit.end_time), first_route.engineer_id
+    lo = end + (f.min_delay.seconds if f.HasField("min_delay") else 3 * 86400)
+    hi = end + (f.max_delay.seconds if f.HasField("max_delay") else 7 * 86400)
+    assert lo <= _s(visit.start_time) <= hi, f"{order.id}: follow-up inside its interval"
+    if f.same_engineer == pb.SAME_ENGINEER_RULE_REQUIRED and engineer:
+        assert route.engineer_id == engineer, f"{order.id}: follow-up by the first visit's engineer"

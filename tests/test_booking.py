@@ -107,7 +107,7 @@ def test_slot_pricing_finds_every_clean_insertion(problem) -> None:
     new = replace(new, time_windows=())
     slots = _slots()
     nv = state.vehicles.count
-    eligible = np.ones(len(base.engineers), dtype=bool)
+    eligible = np.ones(nv, dtype=bool)  # per vehicle
     windows = np.asarray([booking._clipped(state, new, s) for s in slots])
     packed, u = _with_new_order(state, new, travel, eligible, None)
     shape = (len(slots), nv)

@@ -23,7 +23,12 @@ from google.protobuf import json_format
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+# Multi-day examples are checked by their rules instead (``test_service_week_example_keeps_every_rule``):
+# OR-Tools' restore of the start plan under a solution limit of 1 failed in 1 to 2 of 4 runs on
+# the five-day week (ROUTING_FAIL, the construction's plan standing instead), so its first plan is
+# not reproducible.
+MULTI_DAY = {"service-week.json"}
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.json") if p.name not in MULTI_DAY)
 GOLDEN = ROOT / "tests" / "data" / "golden"
 
 
@@ -56,3 +61,20 @@ def test_example_plan_matches_its_golden_file(stub, path: Path) -> None:
     expected = json.loads(golden.read_text())
     expected["unassigned"] = [tuple(u) for u in expected["unassigned"]]
     assert got == expected
+
+
+def test_service_week_example_keeps_every_rule(stub) -> None:
+    """The service week (five days, follow-ups, parts, rest, weekly hours, fairness, overtime)
+    solves within its limit, keeps every rule by the independent checker, and reports its
+    service KPIs."""
+    from tests.plan_checks import assert_plan_obeys_hard_rules
+
+    request = json_format.Parse((ROOT / "examples" / "service-week.json").read_text(), pb.SolveRequest())
+    request.options.time_limit.seconds = 4
+    response = stub.Solve(request, timeout=120)
+    assert_plan_obeys_hard_rules(request, response)
+    k = response.kpis
+    assert k.orders_served >= 0.9 * k.orders_total
+    assert k.follow_ups_due > 0 and k.follow_ups_planned_in_window > 0
+    assert 0 < k.expected_first_time_fix_rate <= 1 and 0 < k.fairness_index <= 1
+    assert k.shortest_rest.seconds >= 11 * 3600

@@ -67,6 +67,23 @@ CASES = [
     ("speed-kmh-zero", lambda r: setattr(r.options.travel_model.great_circle, "speed_kmh", 0.0), "options.travel_model.great_circle.speed_kmh", "km/h"),
     ("detour-below-one", lambda r: setattr(r.options.travel_model.great_circle, "detour_factor", 0.5), "options.travel_model.great_circle.detour_factor", "[1, 3]"),
     ("label-too-long", lambda r: setattr(r, "label", "l" * 2000), "label", "1024"),
+    # Service-management rules: parts, follow-ups, overtime, rest, weekly hours, first-time fix.
+    ("part-quantity-negative", lambda r: setattr(r.orders[0].parts[0], "quantity", -1), "orders[0].parts[0].quantity", "[1,"),
+    ("part-sku-twice", lambda r: r.orders[0].parts.add(sku="filter"), "orders[0].parts[1].sku", "twice"),
+    ("stock-negative", lambda r: setattr(r.engineers[0].van_stock[0], "quantity", -2), "engineers[0].van_stock[0].quantity", "[0,"),
+    ("follow-up-unknown-order", lambda r: setattr(r.orders[1].follow_up, "previous_order_id", "ghost"), "orders[1].follow_up.previous_order_id", "names no order"),
+    ("follow-up-cycle", lambda r: (setattr(r.orders[1].follow_up, "previous_order_id", "o1"), setattr(r.orders[0].follow_up, "previous_order_id", "o2")),
+     "orders[0].follow_up.previous_order_id", "cycle"),
+    ("follow-up-delays-inverted", lambda r: r.orders[1].follow_up.max_delay.FromSeconds(86400), "orders[1].follow_up.max_delay", "min_delay"),
+    ("follow-up-rule-unknown", lambda r: setattr(r.orders[1].follow_up, "same_engineer", 9), "orders[1].follow_up.same_engineer", "SAME_ENGINEER_RULE_"),
+    ("follow-up-visit-end-missing", lambda r: r.orders[1].follow_up.previous_visit.ClearField("end_time"), "orders[1].follow_up.previous_visit.end_time", "required"),
+    ("rest-longer-than-two-days", lambda r: r.engineers[0].min_rest.FromSeconds(3 * 86400), "engineers[0].min_rest", "at most"),
+    ("overtime-too-long", lambda r: r.engineers[0].max_overtime.FromSeconds(13 * 3600), "engineers[0].max_overtime", "at most"),
+    ("last-shift-after-first-start", lambda r: r.engineers[0].last_shift_end_time.FromJsonString(at(60)), "engineers[0].last_shift_end_time", "first shift"),
+    ("weekly-maximum-zero", lambda r: r.engineers[0].max_weekly_working_time.FromSeconds(0), "engineers[0].max_weekly_working_time", "positive"),
+    ("skill-expiry-year-9999", lambda r: r.engineers[0].skills[0].valid_until.FromJsonString("9999-12-31T00:00:00Z"), "engineers[0].skills[0].valid_until", "2100"),
+    ("fairness-negative", lambda r: setattr(r.options, "fairness_weight", -1.0), "options.fairness_weight", "[0,"),
+    ("ftf-probability-above-one", lambda r: setattr(r.options.first_time_fix, "base_probability", 1.5), "options.first_time_fix.base_probability", "[0, 1]"),
     ("horizon-too-long", lambda r: r.engineers[1].shifts.add(start_time=r.engineers[1].shifts[0].end_time).end_time.FromJsonString("2027-06-01T00:00:00Z"), "engineers", "31 days"),
 ]
 

@@ -13,6 +13,13 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class SameEngineerRule(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SAME_ENGINEER_RULE_UNSPECIFIED: _ClassVar[SameEngineerRule]
+    SAME_ENGINEER_RULE_REQUIRED: _ClassVar[SameEngineerRule]
+    SAME_ENGINEER_RULE_PREFERRED: _ClassVar[SameEngineerRule]
+    SAME_ENGINEER_RULE_ANY: _ClassVar[SameEngineerRule]
+
 class SlaMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SLA_MODE_UNSPECIFIED: _ClassVar[SlaMode]
@@ -59,6 +66,10 @@ class UnassignedReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTSIDE_TERRITORY: _ClassVar[UnassignedReason]
     NOT_SERVED_FOR_COST: _ClassVar[UnassignedReason]
     SOLVE_INCOMPLETE: _ClassVar[UnassignedReason]
+    PARTS_UNAVAILABLE: _ClassVar[UnassignedReason]
+    FOLLOW_UP_FIRST_VISIT_UNSERVED: _ClassVar[UnassignedReason]
+    FOLLOW_UP_WINDOW_UNREACHABLE: _ClassVar[UnassignedReason]
+    WEEKLY_HOURS_EXCEEDED: _ClassVar[UnassignedReason]
 
 class SolveStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -92,6 +103,12 @@ class ViolationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VIOLATION_TYPE_UNROUTABLE_LOCATION: _ClassVar[ViolationType]
     VIOLATION_TYPE_OUTSIDE_TERRITORY: _ClassVar[ViolationType]
     VIOLATION_TYPE_BREAK_MISSED: _ClassVar[ViolationType]
+    VIOLATION_TYPE_PARTS_MISSING: _ClassVar[ViolationType]
+    VIOLATION_TYPE_FOLLOW_UP_OUTSIDE_WINDOW: _ClassVar[ViolationType]
+    VIOLATION_TYPE_FOLLOW_UP_WITHOUT_FIRST_VISIT: _ClassVar[ViolationType]
+    VIOLATION_TYPE_FOLLOW_UP_OTHER_ENGINEER: _ClassVar[ViolationType]
+    VIOLATION_TYPE_REST_TOO_SHORT: _ClassVar[ViolationType]
+    VIOLATION_TYPE_WEEKLY_HOURS_EXCEEDED: _ClassVar[ViolationType]
 
 class SlotReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -133,6 +150,10 @@ class KpiScope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     KPI_SCOPE_MONTH: _ClassVar[KpiScope]
     KPI_SCOPE_TEAM: _ClassVar[KpiScope]
     KPI_SCOPE_ENGINEER: _ClassVar[KpiScope]
+SAME_ENGINEER_RULE_UNSPECIFIED: SameEngineerRule
+SAME_ENGINEER_RULE_REQUIRED: SameEngineerRule
+SAME_ENGINEER_RULE_PREFERRED: SameEngineerRule
+SAME_ENGINEER_RULE_ANY: SameEngineerRule
 SLA_MODE_UNSPECIFIED: SlaMode
 SLA_MODE_SOFT: SlaMode
 SLA_MODE_HARD: SlaMode
@@ -162,6 +183,10 @@ UNROUTABLE: UnassignedReason
 OUTSIDE_TERRITORY: UnassignedReason
 NOT_SERVED_FOR_COST: UnassignedReason
 SOLVE_INCOMPLETE: UnassignedReason
+PARTS_UNAVAILABLE: UnassignedReason
+FOLLOW_UP_FIRST_VISIT_UNSERVED: UnassignedReason
+FOLLOW_UP_WINDOW_UNREACHABLE: UnassignedReason
+WEEKLY_HOURS_EXCEEDED: UnassignedReason
 SOLVE_STATUS_UNSPECIFIED: SolveStatus
 LOCAL_OPTIMUM: SolveStatus
 TIME_LIMIT: SolveStatus
@@ -186,6 +211,12 @@ VIOLATION_TYPE_CAPACITY_EXCEEDED: ViolationType
 VIOLATION_TYPE_UNROUTABLE_LOCATION: ViolationType
 VIOLATION_TYPE_OUTSIDE_TERRITORY: ViolationType
 VIOLATION_TYPE_BREAK_MISSED: ViolationType
+VIOLATION_TYPE_PARTS_MISSING: ViolationType
+VIOLATION_TYPE_FOLLOW_UP_OUTSIDE_WINDOW: ViolationType
+VIOLATION_TYPE_FOLLOW_UP_WITHOUT_FIRST_VISIT: ViolationType
+VIOLATION_TYPE_FOLLOW_UP_OTHER_ENGINEER: ViolationType
+VIOLATION_TYPE_REST_TOO_SHORT: ViolationType
+VIOLATION_TYPE_WEEKLY_HOURS_EXCEEDED: ViolationType
 SLOT_REASON_UNSPECIFIED: SlotReason
 SLOT_REASON_BLACKOUT: SlotReason
 SLOT_REASON_UNROUTABLE: SlotReason
@@ -268,7 +299,7 @@ class PlannedRoute(_message.Message):
     def __init__(self, engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., order_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("id", "location", "service_duration", "time_windows", "sla_deadline", "sla_mode", "lateness_cost_per_hour", "priority", "required_skills", "required_engineer_ids", "preferred_engineer_ids", "excluded_engineer_ids", "create_time", "mandatory", "unassigned_penalty", "demand")
+    __slots__ = ("id", "location", "service_duration", "time_windows", "sla_deadline", "sla_mode", "lateness_cost_per_hour", "priority", "required_skills", "required_engineer_ids", "preferred_engineer_ids", "excluded_engineer_ids", "create_time", "mandatory", "unassigned_penalty", "demand", "parts", "follow_up")
     ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     SERVICE_DURATION_FIELD_NUMBER: _ClassVar[int]
@@ -285,6 +316,8 @@ class Order(_message.Message):
     MANDATORY_FIELD_NUMBER: _ClassVar[int]
     UNASSIGNED_PENALTY_FIELD_NUMBER: _ClassVar[int]
     DEMAND_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_FIELD_NUMBER: _ClassVar[int]
     id: str
     location: _latlng_pb2.LatLng
     service_duration: _duration_pb2.Duration
@@ -301,7 +334,41 @@ class Order(_message.Message):
     mandatory: bool
     unassigned_penalty: float
     demand: int
-    def __init__(self, id: _Optional[str] = ..., location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., time_windows: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., sla_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sla_mode: _Optional[_Union[SlaMode, str]] = ..., lateness_cost_per_hour: _Optional[float] = ..., priority: _Optional[_Union[Priority, str]] = ..., required_skills: _Optional[_Iterable[_Union[SkillRequirement, _Mapping]]] = ..., required_engineer_ids: _Optional[_Iterable[str]] = ..., preferred_engineer_ids: _Optional[_Iterable[str]] = ..., excluded_engineer_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mandatory: _Optional[bool] = ..., unassigned_penalty: _Optional[float] = ..., demand: _Optional[int] = ...) -> None: ...
+    parts: _containers.RepeatedCompositeFieldContainer[PartNeed]
+    follow_up: FollowUp
+    def __init__(self, id: _Optional[str] = ..., location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., time_windows: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., sla_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sla_mode: _Optional[_Union[SlaMode, str]] = ..., lateness_cost_per_hour: _Optional[float] = ..., priority: _Optional[_Union[Priority, str]] = ..., required_skills: _Optional[_Iterable[_Union[SkillRequirement, _Mapping]]] = ..., required_engineer_ids: _Optional[_Iterable[str]] = ..., preferred_engineer_ids: _Optional[_Iterable[str]] = ..., excluded_engineer_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mandatory: _Optional[bool] = ..., unassigned_penalty: _Optional[float] = ..., demand: _Optional[int] = ..., parts: _Optional[_Iterable[_Union[PartNeed, _Mapping]]] = ..., follow_up: _Optional[_Union[FollowUp, _Mapping]] = ...) -> None: ...
+
+class PartNeed(_message.Message):
+    __slots__ = ("sku", "quantity")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    quantity: int
+    def __init__(self, sku: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
+
+class FollowUp(_message.Message):
+    __slots__ = ("previous_order_id", "previous_visit", "min_delay", "max_delay", "same_engineer", "other_engineer_cost")
+    PREVIOUS_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VISIT_FIELD_NUMBER: _ClassVar[int]
+    MIN_DELAY_FIELD_NUMBER: _ClassVar[int]
+    MAX_DELAY_FIELD_NUMBER: _ClassVar[int]
+    SAME_ENGINEER_FIELD_NUMBER: _ClassVar[int]
+    OTHER_ENGINEER_COST_FIELD_NUMBER: _ClassVar[int]
+    previous_order_id: str
+    previous_visit: CompletedVisit
+    min_delay: _duration_pb2.Duration
+    max_delay: _duration_pb2.Duration
+    same_engineer: SameEngineerRule
+    other_engineer_cost: float
+    def __init__(self, previous_order_id: _Optional[str] = ..., previous_visit: _Optional[_Union[CompletedVisit, _Mapping]] = ..., min_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., same_engineer: _Optional[_Union[SameEngineerRule, str]] = ..., other_engineer_cost: _Optional[float] = ...) -> None: ...
+
+class CompletedVisit(_message.Message):
+    __slots__ = ("end_time", "engineer_id")
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    engineer_id: str
+    def __init__(self, end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., engineer_id: _Optional[str] = ...) -> None: ...
 
 class TimeWindow(_message.Message):
     __slots__ = ("start_time", "end_time")
@@ -320,15 +387,17 @@ class SkillRequirement(_message.Message):
     def __init__(self, name: _Optional[str] = ..., min_level: _Optional[int] = ...) -> None: ...
 
 class Skill(_message.Message):
-    __slots__ = ("name", "level")
+    __slots__ = ("name", "level", "valid_until")
     NAME_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
     name: str
     level: int
-    def __init__(self, name: _Optional[str] = ..., level: _Optional[int] = ...) -> None: ...
+    valid_until: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., level: _Optional[int] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Engineer(_message.Message):
-    __slots__ = ("id", "start_location", "end_location", "shifts", "skills", "max_working_time", "cost_per_hour", "cost_per_traveled_hour", "cost_per_km", "speed_factor", "capacity", "territory")
+    __slots__ = ("id", "start_location", "end_location", "shifts", "skills", "max_working_time", "cost_per_hour", "cost_per_traveled_hour", "cost_per_km", "speed_factor", "capacity", "territory", "van_stock", "max_overtime", "overtime_cost_per_hour", "min_rest", "last_shift_end_time", "max_weekly_working_time", "worked_this_week", "week_start_time", "consecutive_days_worked")
     ID_FIELD_NUMBER: _ClassVar[int]
     START_LOCATION_FIELD_NUMBER: _ClassVar[int]
     END_LOCATION_FIELD_NUMBER: _ClassVar[int]
@@ -341,6 +410,15 @@ class Engineer(_message.Message):
     SPEED_FACTOR_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     TERRITORY_FIELD_NUMBER: _ClassVar[int]
+    VAN_STOCK_FIELD_NUMBER: _ClassVar[int]
+    MAX_OVERTIME_FIELD_NUMBER: _ClassVar[int]
+    OVERTIME_COST_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    MIN_REST_FIELD_NUMBER: _ClassVar[int]
+    LAST_SHIFT_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_WEEKLY_WORKING_TIME_FIELD_NUMBER: _ClassVar[int]
+    WORKED_THIS_WEEK_FIELD_NUMBER: _ClassVar[int]
+    WEEK_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    CONSECUTIVE_DAYS_WORKED_FIELD_NUMBER: _ClassVar[int]
     id: str
     start_location: _latlng_pb2.LatLng
     end_location: _latlng_pb2.LatLng
@@ -353,7 +431,24 @@ class Engineer(_message.Message):
     speed_factor: float
     capacity: int
     territory: Territory
-    def __init__(self, id: _Optional[str] = ..., start_location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., end_location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., shifts: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., max_working_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost_per_hour: _Optional[float] = ..., cost_per_traveled_hour: _Optional[float] = ..., cost_per_km: _Optional[float] = ..., speed_factor: _Optional[float] = ..., capacity: _Optional[int] = ..., territory: _Optional[_Union[Territory, _Mapping]] = ...) -> None: ...
+    van_stock: _containers.RepeatedCompositeFieldContainer[StockLevel]
+    max_overtime: _duration_pb2.Duration
+    overtime_cost_per_hour: float
+    min_rest: _duration_pb2.Duration
+    last_shift_end_time: _timestamp_pb2.Timestamp
+    max_weekly_working_time: _duration_pb2.Duration
+    worked_this_week: _duration_pb2.Duration
+    week_start_time: _timestamp_pb2.Timestamp
+    consecutive_days_worked: int
+    def __init__(self, id: _Optional[str] = ..., start_location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., end_location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., shifts: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., max_working_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost_per_hour: _Optional[float] = ..., cost_per_traveled_hour: _Optional[float] = ..., cost_per_km: _Optional[float] = ..., speed_factor: _Optional[float] = ..., capacity: _Optional[int] = ..., territory: _Optional[_Union[Territory, _Mapping]] = ..., van_stock: _Optional[_Iterable[_Union[StockLevel, _Mapping]]] = ..., max_overtime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., overtime_cost_per_hour: _Optional[float] = ..., min_rest: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_shift_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_weekly_working_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., worked_this_week: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., week_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., consecutive_days_worked: _Optional[int] = ...) -> None: ...
+
+class StockLevel(_message.Message):
+    __slots__ = ("sku", "quantity")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    quantity: int
+    def __init__(self, sku: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
 
 class Territory(_message.Message):
     __slots__ = ("geojson", "mode", "outside_cost")
@@ -386,7 +481,7 @@ class Break(_message.Message):
     def __init__(self, earliest_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class SolveOptions(_message.Message):
-    __slots__ = ("time_limit", "search_mode", "random_seed", "objective_weights", "travel_model", "non_preferred_engineer_cost", "solution_limit", "geometry_format")
+    __slots__ = ("time_limit", "search_mode", "random_seed", "objective_weights", "travel_model", "non_preferred_engineer_cost", "solution_limit", "geometry_format", "fairness_weight", "first_time_fix")
     TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
     SEARCH_MODE_FIELD_NUMBER: _ClassVar[int]
     RANDOM_SEED_FIELD_NUMBER: _ClassVar[int]
@@ -395,6 +490,8 @@ class SolveOptions(_message.Message):
     NON_PREFERRED_ENGINEER_COST_FIELD_NUMBER: _ClassVar[int]
     SOLUTION_LIMIT_FIELD_NUMBER: _ClassVar[int]
     GEOMETRY_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    FAIRNESS_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TIME_FIX_FIELD_NUMBER: _ClassVar[int]
     time_limit: _duration_pb2.Duration
     search_mode: SearchMode
     random_seed: int
@@ -403,7 +500,23 @@ class SolveOptions(_message.Message):
     non_preferred_engineer_cost: float
     solution_limit: int
     geometry_format: GeometryFormat
-    def __init__(self, time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., search_mode: _Optional[_Union[SearchMode, str]] = ..., random_seed: _Optional[int] = ..., objective_weights: _Optional[_Union[ObjectiveWeights, _Mapping]] = ..., travel_model: _Optional[_Union[TravelModel, _Mapping]] = ..., non_preferred_engineer_cost: _Optional[float] = ..., solution_limit: _Optional[int] = ..., geometry_format: _Optional[_Union[GeometryFormat, str]] = ...) -> None: ...
+    fairness_weight: float
+    first_time_fix: FirstTimeFixModel
+    def __init__(self, time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., search_mode: _Optional[_Union[SearchMode, str]] = ..., random_seed: _Optional[int] = ..., objective_weights: _Optional[_Union[ObjectiveWeights, _Mapping]] = ..., travel_model: _Optional[_Union[TravelModel, _Mapping]] = ..., non_preferred_engineer_cost: _Optional[float] = ..., solution_limit: _Optional[int] = ..., geometry_format: _Optional[_Union[GeometryFormat, str]] = ..., fairness_weight: _Optional[float] = ..., first_time_fix: _Optional[_Union[FirstTimeFixModel, _Mapping]] = ...) -> None: ...
+
+class FirstTimeFixModel(_message.Message):
+    __slots__ = ("base_probability", "per_level", "max_probability", "revisit_cost", "target_rate")
+    BASE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    PER_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    MAX_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    REVISIT_COST_FIELD_NUMBER: _ClassVar[int]
+    TARGET_RATE_FIELD_NUMBER: _ClassVar[int]
+    base_probability: float
+    per_level: float
+    max_probability: float
+    revisit_cost: float
+    target_rate: float
+    def __init__(self, base_probability: _Optional[float] = ..., per_level: _Optional[float] = ..., max_probability: _Optional[float] = ..., revisit_cost: _Optional[float] = ..., target_rate: _Optional[float] = ...) -> None: ...
 
 class ObjectiveWeights(_message.Message):
     __slots__ = ("travel", "lateness", "unassigned")
@@ -454,7 +567,7 @@ class SolveResponse(_message.Message):
     def __init__(self, label: _Optional[str] = ..., routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ..., unassigned_orders: _Optional[_Iterable[_Union[UnassignedOrder, _Mapping]]] = ..., kpis: _Optional[_Union[PlanKpis, _Mapping]] = ..., stats: _Optional[_Union[SolveStats, _Mapping]] = ...) -> None: ...
 
 class Route(_message.Message):
-    __slots__ = ("engineer_id", "shift_index", "start_time", "end_time", "visits", "breaks", "travel_duration", "travel_distance_meters", "service_duration", "waiting_duration", "cost", "end_leg_geometry")
+    __slots__ = ("engineer_id", "shift_index", "start_time", "end_time", "visits", "breaks", "travel_duration", "travel_distance_meters", "service_duration", "waiting_duration", "cost", "end_leg_geometry", "overtime")
     ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
     SHIFT_INDEX_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -467,6 +580,7 @@ class Route(_message.Message):
     WAITING_DURATION_FIELD_NUMBER: _ClassVar[int]
     COST_FIELD_NUMBER: _ClassVar[int]
     END_LEG_GEOMETRY_FIELD_NUMBER: _ClassVar[int]
+    OVERTIME_FIELD_NUMBER: _ClassVar[int]
     engineer_id: str
     shift_index: int
     start_time: _timestamp_pb2.Timestamp
@@ -479,7 +593,8 @@ class Route(_message.Message):
     waiting_duration: _duration_pb2.Duration
     cost: float
     end_leg_geometry: str
-    def __init__(self, engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visits: _Optional[_Iterable[_Union[Visit, _Mapping]]] = ..., breaks: _Optional[_Iterable[_Union[BreakTaken, _Mapping]]] = ..., travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., travel_distance_meters: _Optional[int] = ..., service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., waiting_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost: _Optional[float] = ..., end_leg_geometry: _Optional[str] = ...) -> None: ...
+    overtime: _duration_pb2.Duration
+    def __init__(self, engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visits: _Optional[_Iterable[_Union[Visit, _Mapping]]] = ..., breaks: _Optional[_Iterable[_Union[BreakTaken, _Mapping]]] = ..., travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., travel_distance_meters: _Optional[int] = ..., service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., waiting_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost: _Optional[float] = ..., end_leg_geometry: _Optional[str] = ..., overtime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Visit(_message.Message):
     __slots__ = ("order_id", "arrival_time", "start_time", "end_time", "travel_duration", "travel_distance_meters", "waiting_duration", "sla_lateness", "leg_geometry")
@@ -524,7 +639,7 @@ class UnassignedOrder(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[_Union[UnassignedReason, str]] = ..., example_engineer_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class PlanKpis(_message.Message):
-    __slots__ = ("orders_total", "orders_served", "orders_unassigned", "orders_with_deadline", "on_time_count", "overdue_count", "on_time_rate", "overdue_rate", "total_lateness", "mean_response_time", "p90_response_time", "total_travel_duration", "total_travel_distance_meters", "total_service_duration", "total_working_duration", "utilization", "workload_spread", "workload_cv")
+    __slots__ = ("orders_total", "orders_served", "orders_unassigned", "orders_with_deadline", "on_time_count", "overdue_count", "on_time_rate", "overdue_rate", "total_lateness", "mean_response_time", "p90_response_time", "total_travel_duration", "total_travel_distance_meters", "total_service_duration", "total_working_duration", "utilization", "workload_spread", "workload_cv", "total_overtime", "routes_with_overtime", "expected_first_time_fix_rate", "first_time_fix_target", "follow_ups_due", "follow_ups_planned_in_window", "follow_up_same_engineer_rate", "fairness_index", "longest_day", "shortest_rest", "max_consecutive_days")
     ORDERS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     ORDERS_SERVED_FIELD_NUMBER: _ClassVar[int]
     ORDERS_UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
@@ -543,6 +658,17 @@ class PlanKpis(_message.Message):
     UTILIZATION_FIELD_NUMBER: _ClassVar[int]
     WORKLOAD_SPREAD_FIELD_NUMBER: _ClassVar[int]
     WORKLOAD_CV_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_OVERTIME_FIELD_NUMBER: _ClassVar[int]
+    ROUTES_WITH_OVERTIME_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_FIRST_TIME_FIX_RATE_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TIME_FIX_TARGET_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UPS_DUE_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UPS_PLANNED_IN_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_SAME_ENGINEER_RATE_FIELD_NUMBER: _ClassVar[int]
+    FAIRNESS_INDEX_FIELD_NUMBER: _ClassVar[int]
+    LONGEST_DAY_FIELD_NUMBER: _ClassVar[int]
+    SHORTEST_REST_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONSECUTIVE_DAYS_FIELD_NUMBER: _ClassVar[int]
     orders_total: int
     orders_served: int
     orders_unassigned: int
@@ -561,7 +687,18 @@ class PlanKpis(_message.Message):
     utilization: _containers.RepeatedCompositeFieldContainer[EngineerUtilization]
     workload_spread: _duration_pb2.Duration
     workload_cv: float
-    def __init__(self, orders_total: _Optional[int] = ..., orders_served: _Optional[int] = ..., orders_unassigned: _Optional[int] = ..., orders_with_deadline: _Optional[int] = ..., on_time_count: _Optional[int] = ..., overdue_count: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., overdue_rate: _Optional[float] = ..., total_lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., mean_response_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., p90_response_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_distance_meters: _Optional[int] = ..., total_service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_working_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., utilization: _Optional[_Iterable[_Union[EngineerUtilization, _Mapping]]] = ..., workload_spread: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workload_cv: _Optional[float] = ...) -> None: ...
+    total_overtime: _duration_pb2.Duration
+    routes_with_overtime: int
+    expected_first_time_fix_rate: float
+    first_time_fix_target: float
+    follow_ups_due: int
+    follow_ups_planned_in_window: int
+    follow_up_same_engineer_rate: float
+    fairness_index: float
+    longest_day: _duration_pb2.Duration
+    shortest_rest: _duration_pb2.Duration
+    max_consecutive_days: int
+    def __init__(self, orders_total: _Optional[int] = ..., orders_served: _Optional[int] = ..., orders_unassigned: _Optional[int] = ..., orders_with_deadline: _Optional[int] = ..., on_time_count: _Optional[int] = ..., overdue_count: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., overdue_rate: _Optional[float] = ..., total_lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., mean_response_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., p90_response_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_distance_meters: _Optional[int] = ..., total_service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_working_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., utilization: _Optional[_Iterable[_Union[EngineerUtilization, _Mapping]]] = ..., workload_spread: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workload_cv: _Optional[float] = ..., total_overtime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., routes_with_overtime: _Optional[int] = ..., expected_first_time_fix_rate: _Optional[float] = ..., first_time_fix_target: _Optional[float] = ..., follow_ups_due: _Optional[int] = ..., follow_ups_planned_in_window: _Optional[int] = ..., follow_up_same_engineer_rate: _Optional[float] = ..., fairness_index: _Optional[float] = ..., longest_day: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., shortest_rest: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_consecutive_days: _Optional[int] = ...) -> None: ...
 
 class EngineerUtilization(_message.Message):
     __slots__ = ("engineer_id", "working_duration", "available_duration", "service_duration", "travel_duration", "utilization")
@@ -602,20 +739,28 @@ class SolveStats(_message.Message):
     def __init__(self, status: _Optional[_Union[SolveStatus, str]] = ..., objective: _Optional[float] = ..., objective_breakdown: _Optional[_Union[ObjectiveBreakdown, _Mapping]] = ..., time_to_first_solution: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., solver_version: _Optional[str] = ..., random_seed: _Optional[int] = ..., solutions_found: _Optional[int] = ..., effective_time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ObjectiveBreakdown(_message.Message):
-    __slots__ = ("travel", "lateness", "unassigned", "preference", "territory", "disruption")
+    __slots__ = ("travel", "lateness", "unassigned", "preference", "territory", "disruption", "overtime", "fairness", "follow_up", "revisit")
     TRAVEL_FIELD_NUMBER: _ClassVar[int]
     LATENESS_FIELD_NUMBER: _ClassVar[int]
     UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
     PREFERENCE_FIELD_NUMBER: _ClassVar[int]
     TERRITORY_FIELD_NUMBER: _ClassVar[int]
     DISRUPTION_FIELD_NUMBER: _ClassVar[int]
+    OVERTIME_FIELD_NUMBER: _ClassVar[int]
+    FAIRNESS_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_FIELD_NUMBER: _ClassVar[int]
+    REVISIT_FIELD_NUMBER: _ClassVar[int]
     travel: float
     lateness: float
     unassigned: float
     preference: float
     territory: float
     disruption: float
-    def __init__(self, travel: _Optional[float] = ..., lateness: _Optional[float] = ..., unassigned: _Optional[float] = ..., preference: _Optional[float] = ..., territory: _Optional[float] = ..., disruption: _Optional[float] = ...) -> None: ...
+    overtime: float
+    fairness: float
+    follow_up: float
+    revisit: float
+    def __init__(self, travel: _Optional[float] = ..., lateness: _Optional[float] = ..., unassigned: _Optional[float] = ..., preference: _Optional[float] = ..., territory: _Optional[float] = ..., disruption: _Optional[float] = ..., overtime: _Optional[float] = ..., fairness: _Optional[float] = ..., follow_up: _Optional[float] = ..., revisit: _Optional[float] = ...) -> None: ...
 
 class SolveProgress(_message.Message):
     __slots__ = ("elapsed", "plan", "final")
