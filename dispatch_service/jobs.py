@@ -6,8 +6,9 @@ Plans are kept as serialized ``SolveResponse`` bytes. Finished jobs are dropped 
 ``retention_s``.
 
 With a store (``--jobs-db``; ``jobstore`` says what one must do), every job is written when it
-is created, when it starts running, with its best plan at most every ``progress_write_s`` and
-when it ends, so a restarted server still answers for finished jobs, and with a shared store
+is created, when it starts running, with its best plan at most every ``PROGRESS_WRITE_S`` (a
+watcher thread writes what is left unsaved in between) and when it ends, so a restarted server
+still answers for finished jobs, and with a shared store
 (PostgreSQL) every replica answers for every job: the replica that runs a job answers from
 memory, the others from the store. Jobs a stopped server left live are recorded FAILED with a
 message: at start for SQLite, by any replica once their lease expires for PostgreSQL.
