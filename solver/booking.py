@@ -25,7 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from solver import construction, feasibility, rules
+from solver import construction, feasibility, plan_rules, rules
 from solver.insertion import NewTravel, PlanState, _with_new_order
 from solver.limits import COST_SCALE
 from solver.locations import Locations
@@ -67,6 +67,15 @@ def offer_slots(state: PlanState, new: Order, travel: NewTravel, slots: Sequence
     cost, broken = np.zeros((n_slots, nv)), np.zeros((n_slots, nv), dtype=np.int64)
     arrival, start = np.zeros((n_slots, nv)), np.zeros((n_slots, nv))
     windows = np.asarray([_clipped(state, new, s) for s in slots], dtype=np.float64).reshape(-1, 2)
+    # A follow-up: only slots inside its interval after the first visit (``plan_rules``).
+    interval = plan_rules.interval_in_plan(problem, vehicles, state.sequences, state.timings, new)
+    if interval is not None:
+        lo, hi, engineer = interval
+        windows[:, 0], windows[:, 1] = np.maximum(windows[:, 0], lo), np.minimum(windows[:, 1], hi)
+        closed = windows[:, 0] > windows[:, 1]
+        windows[closed] = (np.inf, -np.inf)
+        if engineer >= 0:
+            eligible &= vehicles.engineer == engineer
     packed: tuple | None = None
     u = -1
     if not travel.unroutable and eligible.any() and n_slots and nv:
@@ -77,12 +86,16 @@ def offer_slots(state: PlanState, new: Order, travel: NewTravel, slots: Sequence
     added = (cost - before_cost[None, :]) / COST_SCALE
     kept = (pos >= 0) & (broken == 0)
     offers: list[SlotOffer | None] = [None] * n_slots
+    week_left = plan_rules.week_left_s(problem, vehicles, state.timings)
     for s in map(int, np.flatnonzero(kept.any(axis=1))):
         cands = np.flatnonzero(kept[s])
-        v = int(cands[np.argmin(added[s, cands])])
         assert packed is not None
-        offers[s] = _kept(state, packed, u, new, slots[s], windows[s], v, int(pos[s, v]), float(added[s, v]),
-                          int(arrival[s, v]), int(start[s, v]))
+        for v in map(int, cands[np.argsort(added[s, cands], kind="stable")]):
+            offer = _kept(state, packed, u, new, slots[s], windows[s], v, int(pos[s, v]), float(added[s, v]),
+                          int(arrival[s, v]), int(start[s, v]), float(week_left[v]))
+            if offer is not None:  # None: the week's maximum would be passed
+                offers[s] = offer
+                break
     missing = [s for s in range(n_slots) if offers[s] is None]
     for s, reason in zip(missing, _why_not(state, new, travel, [slots[s] for s in missing], windows[missing], inside_territory)):
         offers[s] = SlotOffer(slots[s], False, reason)
@@ -163,8 +176,9 @@ def _slack(o: SlotOffer) -> float:
 
 
 def _kept(state: PlanState, packed: tuple, u: int, new: Order, slot: Slot, window: np.ndarray, v: int, p: int,
-          added_cost: float, arrival_s: int, start_s: int) -> SlotOffer:
-    """The details of keeping ``slot`` at position ``p`` of vehicle ``v``: the day it leaves."""
+          added_cost: float, arrival_s: int, start_s: int, week_left_s: float = np.inf) -> SlotOffer | None:
+    """The details of keeping ``slot`` at position ``p`` of vehicle ``v``: the day it leaves.
+    None when the route would pass the engineer's weekly maximum (``week_left_s`` of work left)."""
     problem, vehicles = state.problem, state.vehicles
     seq = state.sequences[v]
     with_u = np.insert(seq, p, u).astype(np.int64)
@@ -172,7 +186,9 @@ def _kept(state: PlanState, packed: tuple, u: int, new: Order, slot: Slot, windo
     wlo[u, 0], whi[u, 0] = window
     m = with_u.size
     _, _, depart, end = rules.schedule(packed, v, with_u, m, np.empty(m), np.empty(m), np.empty(0))
-    day_slack = min(float(packed[13][v]) - end, float(packed[14][v]) - (end - depart))
+    if end - depart > week_left_s:
+        return None
+    day_slack = min(float(packed[13][v]) - end, float(packed[14][v]) - (end - depart), week_left_s - (end - depart))
     return SlotOffer(
         slot=slot, kept=True, engineer_id=problem.engineers[int(vehicles.engineer[v])].id,
         shift_index=int(vehicles.shift[v]), position=p, arrival_s=arrival_s, visit_start_s=start_s,

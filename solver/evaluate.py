@@ -29,7 +29,7 @@ from solver.model import (
 )
 from solver.objective import breakdown
 from solver.routes import build_routes
-from solver.schedule import time_routes
+from solver.schedule import RuleBook
 from solver.validation import validate_or_raise
 from solver.vehicles import Vehicles
 
@@ -83,7 +83,9 @@ def evaluate_plan(
         raise InvalidProblem(problems)
     vehicles = Vehicles.of(problem, Locations.of(problem))
     sequences = sequences_of(problem, vehicles, routes)
-    timings = time_routes(problem, matrices, vehicles, sequences)
+    # Timed as solved plans are: follow-ups inside their interval after the first visit.
+    effective = plan_rules.effective_problem(problem)
+    timings = plan_rules.timed(effective, RuleBook(effective, matrices, vehicles), sequences)
     late_windows = [set(t.late_windows) for t in timings]
     built = build_routes(problem, matrices, vehicles, sequences, timings)
     violations = _violations(problem, matrices, vehicles, built, late_windows, inside_territory)

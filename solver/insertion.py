@@ -76,12 +76,14 @@ def plan_state(problem: Problem, matrices: TravelMatrices, routes: Sequence[Plan
         raise InvalidProblem(problems)
     vehicles = Vehicles.of(problem, Locations.of(problem))
     sequences = sequences_of(problem, vehicles, routes)
-    book = RuleBook(problem, matrices, vehicles, assignment_cost=assignment_costs(problem, None, None).total())
-    if keep is not None:
+    # Timed as solved and evaluated plans are (follow-ups inside their intervals: ``plan_rules``).
+    effective = plan_rules.effective_problem(problem)
+    book = RuleBook(effective, matrices, vehicles, assignment_cost=assignment_costs(problem, None, None).total())
+    if keep is not None and not plan_rules.follow_up_pairs(effective):
         previous, changed = keep
         timings = tuple(book.time(v, seq) if v == changed else previous.timings[v] for v, seq in enumerate(sequences))
     else:
-        timings = tuple(book.times(sequences))
+        timings = tuple(plan_rules.timed(effective, book, sequences))
     arrays = tuple(np.asarray(s, dtype=np.int64) for s in sequences)
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([a.size for a in arrays])
@@ -94,10 +96,19 @@ def recommend(
 ) -> tuple[list[InsertionCandidate], UnassignedReason | None]:
     """Best insertions of ``new`` into the plan; ``inside_territory`` (bool, engineers)."""
     problem, vehicles = state.problem, state.vehicles
-    # A follow-up of a visit already done: its interval after that visit (``plan_rules``).
-    new = plan_rules.effective_problem(Problem((new,), problem.engineers, problem.options)).orders[0]
     # Per vehicle: skills (with expiry), required / excluded engineers, hard territory, parts.
     eligible = feasibility.eligible_vehicles(problem, vehicles, [new], None if inside_territory is None else inside_territory[None, :])[0]
+    # A follow-up: inside its interval after the first visit (done, or as planned).
+    interval = plan_rules.interval_in_plan(problem, vehicles, state.sequences, state.timings, new)
+    if interval is not None:
+        lo, hi, engineer = interval
+        if lo > hi:
+            return [], UnassignedReason.FOLLOW_UP_FIRST_VISIT_UNSERVED
+        new = replace(new, time_windows=plan_rules.intersect(new.time_windows, lo, hi))
+        if engineer >= 0:
+            eligible &= vehicles.engineer == engineer
+    weekly = any(e.max_weekly_working_s is not None for e in problem.engineers)
+    week_left = plan_rules.week_left_s(problem, vehicles, state.timings)
     candidates: list[InsertionCandidate] = []
     if not travel.unroutable and eligible.any():
         packed, u = _with_new_order(state, new, travel, eligible, inside_territory)
@@ -110,9 +121,10 @@ def recommend(
         found = np.flatnonzero(pos >= 0)
         # Clean first (no rule broken that was not before), then by the added cost.
         order = found[np.lexsort(((cost - before_cost)[found], (broken > before_broken)[found]))]
-        for v in order[: max(max_candidates, 0)]:
+        # Weekly maxima are checked per candidate (``_candidate``): consider them all then.
+        for v in order if weekly else order[: max(max_candidates, 0)]:
             candidates.append(_candidate(state, packed, u, int(v), int(pos[v]), float(cost[v]), int(broken[v]),
-                                         int(arrival[v]), int(start[v]), new))
+                                         int(arrival[v]), int(start[v]), new, float(week_left[v])))
     candidates.sort(key=lambda c: (len(c.broken_order_ids) > 0, c.added_cost))
     if candidates:
         return candidates[:max_candidates], None
@@ -206,7 +218,7 @@ def _why_not(state: PlanState, new: Order, travel: NewTravel, inside_territory) 
 
 
 def _candidate(state: PlanState, packed: tuple, u: int, v: int, p: int, cost_scaled: float, broken: int,
-               arrival_s: int, start_s: int, new: Order) -> InsertionCandidate:
+               arrival_s: int, start_s: int, new: Order, week_left_s: float = np.inf) -> InsertionCandidate:
     """The candidate of inserting ``new`` (local id ``u``) at position ``p`` of vehicle ``v``:
     which visits it pushes late or out of their windows, and its travel."""
     problem, vehicles = state.problem, state.vehicles
@@ -215,7 +227,7 @@ def _candidate(state: PlanState, packed: tuple, u: int, v: int, p: int, cost_sca
     before = state.timings[v]
     with_u = np.insert(seq, p, u)
     starts = np.empty(m + 1)
-    rules.schedule(packed, v, with_u, m + 1, np.empty(m + 1), starts, np.empty(0))
+    _, _, depart, end = rules.schedule(packed, v, with_u, m + 1, np.empty(m + 1), starts, np.empty(0))
     win_lo, win_hi = packed[2], packed[3]
     after_starts = np.delete(starts, p)
     late_before = set(before.late_windows)
@@ -229,8 +241,9 @@ def _candidate(state: PlanState, packed: tuple, u: int, v: int, p: int, cost_sca
         if (order.sla_mode is SlaMode.SOFT and order.sla_deadline_s is not None
                 and before.service_starts_s[k] <= order.sla_deadline_s < s_after):
             newly_late.append(ids[k])
-    if broken > before.broken and not broken_ids:
-        broken_ids = [new.id]  # the route as a whole: its shift, working time or a break
+    over_week = end - depart > week_left_s
+    if (broken > before.broken or over_week) and not broken_ids:
+        broken_ids = [new.id]  # the route as a whole: its shift, working time, a break or the week
     prev_loc = int(vehicles.start_loc[v]) if p == 0 else int(seq[p - 1])
     next_loc = int(vehicles.end_loc[v]) if p == m else int(seq[p])
     speed = float(vehicles.speed_factor[v])

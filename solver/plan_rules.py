@@ -85,14 +85,14 @@ def effective_problem(problem: Problem) -> Problem:
             hi = min(latest, shift_hi) + first.service_duration_s + f.max_delay_s
         else:
             return
-        orders[i] = replace(order, time_windows=_intersect(order.time_windows, lo, hi), required_engineer_ids=required)
+        orders[i] = replace(order, time_windows=intersect(order.time_windows, lo, hi), required_engineer_ids=required)
 
     for i in range(len(orders)):
         resolve(i)
     return replace(problem, orders=tuple(orders))
 
 
-def _intersect(windows: Sequence[TimeWindow], lo: int, hi: int) -> tuple[TimeWindow, ...]:
+def intersect(windows: Sequence[TimeWindow], lo: int, hi: int) -> tuple[TimeWindow, ...]:
     """``windows`` (empty: always) cut to ``[lo, hi]``; a window that cannot be kept when
     nothing is left (the order is then unassigned)."""
     out = []
@@ -245,6 +245,24 @@ def enforce(problem: Problem, book: RuleBook, vehicles: Vehicles,
     return seqs, reasons
 
 
+def timed(problem: Problem, book: RuleBook, sequences: Sequence[Sequence[int]]) -> list:
+    """The rule book's timings of ``sequences`` (``problem`` as ``effective_problem`` made it),
+    each follow-up of a planned first visit timed inside its interval after that visit: its
+    windows in ``book`` are cut to it, first visits before their follow-ups. The one timing of
+    a plan with follow-ups, for solved plans and plans evaluated alike."""
+    timings = book.times(sequences)
+    seqs = [list(s) for s in sequences]
+    for first, follow in follow_up_pairs(problem):
+        f = problem.orders[follow].follow_up
+        where, at = _position(seqs, first), _position(seqs, follow)
+        if f is None or where is None or at is None:
+            continue
+        end = timings[where[0]].service_starts_s[where[1]] + problem.orders[first].service_duration_s
+        _narrow(book, follow, end + f.min_delay_s, end + f.max_delay_s)
+        timings[at[0]] = book.time(at[0], seqs[at[0]])
+    return timings
+
+
 def _narrow(book: RuleBook, u: int, lo: int, hi: int) -> None:
     """Order ``u``'s windows in the rule book's instance cut to ``[lo, hi]`` (none left: a
     window that no visit can keep)."""
@@ -298,6 +316,42 @@ def _cheapest(book: RuleBook, seqs, timings, u: int, window, only, banned: set[i
         return None
     finally:
         wlo[u], whi[u], allowed[u] = saved
+
+
+def week_left_s(problem: Problem, vehicles: Vehicles, timings) -> np.ndarray:
+    """Per vehicle: the working time its route may take within its engineer's weekly maximum,
+    the other routes of the week as planned (``timings``); inf without a maximum."""
+    out = np.full(vehicles.count, np.inf)
+    for key, vs in weeks(problem, vehicles).items():
+        worked = {w: timings[w].route_end_s - timings[w].route_start_s if timings[w].service_starts_s else 0 for w in vs}
+        total = sum(worked.values())
+        for w in vs:
+            out[w] = _allowance(problem, key) - (total - worked[w])
+    return out
+
+
+def interval_in_plan(problem: Problem, vehicles: Vehicles, sequences, timings, order) -> tuple[int, int, int] | None:
+    """For a new ``order`` offered to a plan (``sequences`` timed by ``timings``) that is a
+    follow-up: (earliest start, latest start, the engineer required to do it or -1). The
+    first visit is a visit done or an order of the plan; when that order is not planned the
+    interval is empty (start after end). None when ``order`` is no follow-up."""
+    f = order.follow_up
+    if f is None:
+        return None
+    index = {e.id: k for k, e in enumerate(problem.engineers)}
+    if f.previous_end_s is not None:
+        end, engineer = f.previous_end_s, index.get(f.previous_engineer_id or "", -1)
+    else:
+        orders = {o.id: i for i, o in enumerate(problem.orders)}
+        if f.previous_order_id not in orders:
+            return None
+        first = orders[f.previous_order_id]
+        where = _position([list(s) for s in sequences], first)
+        if where is None:
+            return 1, 0, -1
+        end = timings[where[0]].service_starts_s[where[1]] + problem.orders[first].service_duration_s
+        engineer = int(vehicles.engineer[where[0]])
+    return end + f.min_delay_s, end + f.max_delay_s, engineer if f.same_engineer is SameEngineer.REQUIRED else -1
 
 
 # ----------------------------------------------------------------------------------------------

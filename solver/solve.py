@@ -99,7 +99,7 @@ def solve(
     # OR-Tools' own schedule (its cumul values) is not reported.
     sequences = [book.repair(v, seq) for v, seq in enumerate(solution.sequences)]
     sequences, linked = plan_rules.enforce(problem, book, vehicles, sequences)
-    timings = book.times(sequences)
+    timings = plan_rules.timed(problem, book, sequences)
     solution = replace(solution, sequences=sequences)
     problem = asked  # reported with the caller's own windows
     routes = build_routes(problem, matrices, vehicles, sequences, timings)
