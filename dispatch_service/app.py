@@ -39,10 +39,13 @@ from dispatch_service.config import ServerConfig
 from dispatch_service.jobs import JobRegistry
 from dispatch_service.logging_setup import current_request_id
 from dispatch_service.scenarios import (
+    MAX_NOISE_SEEDS,
     MAX_SCENARIOS,
     apply_scenario,
     check_specs,
     kpi_delta,
+    kpi_range,
+    noise_seed_violations,
     plan_diff,
     scenario_violation_paths,
 )
@@ -372,6 +375,7 @@ class App:
             specs.append(spec)
             violations += found
         violations += check_specs(specs, base)
+        violations += noise_seed_violations(list(request.noise_seeds), base.options.random_seed)
         if violations:
             raise InvalidProblem(violations)
         variants = [apply_scenario(base, s) for s in specs]
@@ -382,24 +386,33 @@ class App:
         problems = [base] + [sp.problem for sp in variants]
         for k, p in enumerate(problems[1:]):
             self._check_model_size(p, f"scenarios[{k}].")
-        slots = max(1, min(len(problems), self.pool.size))
+        # Noise: every problem solved again with each noise seed. The scenarios were built with
+        # the base's seed above, so only the search differs between the repeats.
+        seeds = list(request.noise_seeds)
+        runs = problems + [replace(p, options=replace(p.options, random_seed=seed)) for seed in seeds for p in problems]
+        slots = max(1, min(len(runs), self.pool.size))
         # The solves run in rounds of `slots`: each round gets its share of the call's budget.
-        share = 1.0 / math.ceil(len(problems) / slots)
-        problems = [self.budget(p, call, started, share) for p in problems]
-        limit_s = problems[0].options.time_limit_s
+        share = 1.0 / math.ceil(len(runs) / slots)
+        runs = [self.budget(p, call, started, share) for p in runs]
+        limit_s = runs[0].options.time_limit_s
         # Each worker computes its own scenario's matrices: the server never holds them, and
         # memory grows with each scenario's size, not with the square of their union.
-        plans = self._run_all(problems, slots, call)
+        solved = self._run_all(runs, slots, call)
+        n = len(problems)
+        plans = solved[:n]
+        noises = [kpi_range(solved[i::n]) for i in range(n)] if seeds else None
         base_plan = plans[0]
         names = ["base"] + [s.name for s in specs]
         return convert.comparison_to_pb(
             names, plans, [kpi_delta(base_plan, p) for p in plans], [plan_diff(base_plan, p) for p in plans], limit_s,
-            request.include_plans,
+            request.include_plans, noises,
         )
 
     def _scenario_counts(self, request: pb.CompareScenariosRequest) -> list[Violation]:
         if len(request.scenarios) > MAX_SCENARIOS:
             return [Violation("scenarios", f"at most {MAX_SCENARIOS} scenarios are accepted, got {len(request.scenarios)}")]
+        if len(request.noise_seeds) > MAX_NOISE_SEEDS:
+            return [Violation("noise_seeds", f"at most {MAX_NOISE_SEEDS} noise seeds are accepted, got {len(request.noise_seeds)}")]
         base = convert.request_sizes(request.base)
         limits = {"add_orders": self.limits.max_orders, "add_engineers": self.limits.max_engineers,
                   "remove_order_ids": base.orders, "remove_engineer_ids": base.engineers}

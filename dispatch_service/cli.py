@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 
@@ -27,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     p_solve.add_argument("--tls-ca", default=None, help="PEM CA bundle to verify the server; turns TLS on")
     p_solve.add_argument("--tls-cert", default=None, help="PEM client certificate for mutual TLS (with --tls-key)")
     p_solve.add_argument("--tls-key", default=None, help="PEM client private key for mutual TLS")
+    p_solve.add_argument("--quiet", action="store_true", help="no progress on stderr (one unary Solve call instead of SolveStream)")
+
+    p_console = sub.add_parser("console", help="start a server with the planner console in the browser (http://127.0.0.1:8080/console/)")
+    config.add_arguments(p_console)
+    p_console.set_defaults(http_address=os.environ.get("DISPATCH_HTTP_ADDRESS") or "127.0.0.1:8080", console=True,
+                           address=os.environ.get("DISPATCH_ADDRESS") or "127.0.0.1:0")
 
     p_demo = sub.add_parser("demo", help="start a server on a free local port, solve an example, print the plan")
     p_demo.add_argument("request", nargs="?", default=str(EXAMPLES / "porto-day.json"))
@@ -65,47 +72,60 @@ def main(argv: list[str] | None = None) -> int:
 
         return build_main(argv[2:])
     args = parser.parse_args(argv)
-    if args.command == "serve":
+    if args.command in ("serve", "console"):
         from dispatch_service.jobstore import JobsDatabaseError
         from dispatch_service.server import serve
 
         try:
             serve(config.from_arguments(args))
         except (config.ConfigError, JobsDatabaseError) as exc:  # the operator's mistake: one line
-            print(f"dispatch serve: {exc}", file=sys.stderr)
+            print(f"dispatch {args.command}: {exc}", file=sys.stderr)
             return 2
         return 0
     if args.command == "solve":
-        import os
-
         security = {"token": args.token or os.environ.get("DISPATCH_TOKEN") or None, "ca": args.tls_ca, "cert": args.tls_cert, "key": args.tls_key}
-        return _solve(args.request, args.server, args.json, args.timeout, security)
+        return _solve(args.request, args.server, args.json, args.timeout, security, quiet=args.quiet)
     if args.command == "demo":
         return _demo(args.request, args.json)
     return 2
 
 
-def _solve(path: str, address: str, as_json: bool, timeout_s: float, security: dict | None = None) -> int:
+def _solve(path: str, address: str, as_json: bool, timeout_s: float, security: dict | None = None, *, quiet: bool = True,
+           console=None, clock=None) -> int:
+    """Solves a request file on a server and prints the plan. Unless ``quiet`` the solve is
+    streamed (SolveStream) and its progress shown on stderr (``progress.follow_solve``)."""
     import grpc
 
     from dispatch_service import client, errors
+    from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
     from dispatch_service.report import format_plan
+    from dispatch_service.security import bearer_metadata, open_channel
 
     try:
         request = client.load_request(path)
     except client.RequestFileError as exc:
         print(f"dispatch: {exc}", file=sys.stderr)
         return 2
+    security = security or {}
+    metadata = bearer_metadata(security["token"]) if security.get("token") else None
     try:
-        if security and any(security.values()):
-            from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
-            from dispatch_service.security import bearer_metadata, open_channel
+        with open_channel(address, security.get("ca"), security.get("cert"), security.get("key")) as channel:
+            stub = pb_grpc.DispatchServiceStub(channel)
+            if quiet:
+                response = stub.Solve(request, timeout=timeout_s, metadata=metadata)
+            else:
+                import time
 
-            metadata = bearer_metadata(security["token"]) if security["token"] else None
-            with open_channel(address, security["ca"], security["cert"], security["key"]) as channel:
-                response = pb_grpc.DispatchServiceStub(channel).Solve(request, timeout=timeout_s, metadata=metadata)
-        else:
-            response = client.solve(address, request, timeout_s=timeout_s)
+                from rich.console import Console
+
+                from dispatch_service.progress import follow_solve
+
+                updates = stub.SolveStream(request, timeout=timeout_s, metadata=metadata)
+                final = follow_solve(updates, console or Console(stderr=True), clock or time.monotonic)
+                if final is None:
+                    print("dispatch: the server ended the stream without a final plan", file=sys.stderr)
+                    return 1
+                response = final
     except grpc.RpcError as exc:
         print(f"dispatch: {exc.code().name}: {exc.details()}", file=sys.stderr)
         for field, description in errors.field_violations(exc):

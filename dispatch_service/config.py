@@ -41,6 +41,9 @@ class ServerConfig:
     tls_client_ca: str | None = None  # when set, clients must present a certificate it signed
     auth_tokens: tuple[str, ...] = ()  # bearer tokens; empty: no authentication
     metrics_address: str | None = None  # host:port of the Prometheus endpoint; None: off
+    # host:port of the HTTP/JSON (Connect) listener beside gRPC; None: off. Port 0 picks a free one.
+    http_address: str | None = None
+    console: bool = False  # the planner console's pages on the HTTP listener (/console/)
     log_format: str = "text"  # "text" or "json" (JSON lines)
     max_worker_rss_mb: float = 1024.0  # a worker larger than this after a solve is replaced; 0: never
     # Hard cap on a worker's resident memory *during* a task: the worker is killed at once and
@@ -149,6 +152,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="host:port for the Prometheus metrics endpoint; off by default (DISPATCH_METRICS_ADDRESS)",
     )
     parser.add_argument(
+        "--http-address", default=_env("HTTP_ADDRESS", "") or None,
+        help="host:port for HTTP/JSON (Connect protocol) beside gRPC, same RPCs and rules; off by default; "
+        "plaintext only (put TLS in front) (DISPATCH_HTTP_ADDRESS)",
+    )
+    parser.add_argument(
+        "--console", action=argparse.BooleanOptionalAction, default=_env("CONSOLE", "0") == "1",
+        help="serve the planner console on the HTTP listener at /console/ (needs --http-address; DISPATCH_CONSOLE=1)",
+    )
+    parser.add_argument(
         "--worker-niceness", type=int, default=int(_env("WORKER_NICENESS", str(d.worker_niceness))),
         help="CPU niceness added to solver workers, 0-19 (DISPATCH_WORKER_NICENESS)",
     )
@@ -220,6 +232,8 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         tls_client_ca=args.tls_client_ca,
         auth_tokens=load_tokens(args.auth_tokens_file, os.environ.get("DISPATCH_AUTH_TOKENS", "")),
         metrics_address=args.metrics_address,
+        http_address=args.http_address,
+        console=args.console,
         log_format=args.log_format,
         max_worker_rss_mb=args.max_worker_rss_mb,
         worker_memory_cap_mb=args.worker_memory_cap_mb,

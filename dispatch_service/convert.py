@@ -598,7 +598,7 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
                              ("max_weekly_working_time", e.max_weekly_working_s)):
             if value is not None:
                 getattr(m, field).CopyFrom(_dur(value))
-        if e.max_overtime_s is not None:
+        if e.overtime_cost_per_hour:
             m.overtime_cost_per_hour = e.overtime_cost_per_hour
         if e.last_shift_end_s is not None:
             m.last_shift_end_time.CopyFrom(_ts(e.last_shift_end_s))
@@ -812,21 +812,26 @@ def plan_diff_to_pb(d: PlanDiff) -> pb.PlanDiff:
     )
 
 
-def scenario_result_to_pb(name: str, plan: Plan, delta: KpiDelta, diff: PlanDiff, time_limit_s: float, include_plan: bool) -> pb.ScenarioResult:
+def scenario_result_to_pb(name: str, plan: Plan, delta: KpiDelta, diff: PlanDiff, time_limit_s: float, include_plan: bool,
+                          noise: KpiDelta | None = None) -> pb.ScenarioResult:
     response = plan_to_response(plan, time_limit_s)
     out = pb.ScenarioResult(
         name=name, kpis=response.kpis, objective=plan.stats.objective, delta=kpi_delta_to_pb(delta), diff=plan_diff_to_pb(diff)
     )
     if include_plan:
         out.plan.CopyFrom(response)
+    if noise is not None:
+        out.noise.CopyFrom(kpi_delta_to_pb(noise))
     return out
 
 
 def comparison_to_pb(names: list[str], plans: list[Plan], deltas: list[KpiDelta], diffs: list[PlanDiff],
-                     time_limit_s: float, include_plans: bool) -> pb.CompareScenariosResponse:
-    """The base (first) and each scenario's result."""
+                     time_limit_s: float, include_plans: bool, noises: list[KpiDelta] | None = None) -> pb.CompareScenariosResponse:
+    """The base (first) and each scenario's result (with ``noises``: each one's KPI ranges)."""
     out = pb.CompareScenariosResponse()
-    results = [scenario_result_to_pb(n, p, d, f, time_limit_s, include_plans) for n, p, d, f in zip(names, plans, deltas, diffs)]
+    noise_of: list[KpiDelta | None] = list(noises) if noises else [None] * len(plans)
+    results = [scenario_result_to_pb(n, p, d, f, time_limit_s, include_plans, z)
+               for n, p, d, f, z in zip(names, plans, deltas, diffs, noise_of)]
     out.base.CopyFrom(results[0])
     out.scenarios.extend(results[1:])
     return out

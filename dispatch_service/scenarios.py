@@ -18,6 +18,7 @@ from solver.errors import Violation
 from solver.model import Break, Engineer, LatLng, Order, Plan, Problem, Shift
 
 MAX_SCENARIOS = 16
+MAX_NOISE_SEEDS = 4
 COPY_JITTER_M = 500.0
 _M_PER_DEG = 6_371_008.8 * math.pi / 180.0
 
@@ -89,6 +90,18 @@ def check_specs(specs: Sequence[ScenarioSpec], base: Problem, prefix: str = "sce
         for name, value in (("shift_end_offset", s.shift_end_offset_s), ("shift_start_offset", s.shift_start_offset_s)):
             if abs(value) > L.MAX_DURATION_S:
                 out.append(Violation(f"{p}.{name}", "must be within ±7 days"))
+    return out
+
+
+def noise_seed_violations(seeds: list[int], base_seed: int) -> list[Violation]:
+    """Noise seeds must be valid search seeds, and differ from the base's and each other (a
+    repeat with the same seed measures nothing)."""
+    out = []
+    for i, seed in enumerate(seeds):
+        if not 0 <= seed < 2**31:
+            out.append(Violation(f"noise_seeds[{i}]", f"must be in [0, 2^31), got {seed}"))
+        elif seed == base_seed or seed in seeds[:i]:
+            out.append(Violation(f"noise_seeds[{i}]", f"repeats seed {seed} (the base's options.random_seed or an earlier noise seed)"))
     return out
 
 
@@ -231,6 +244,28 @@ def kpi_delta(base: Plan, other: Plan) -> KpiDelta:
         total_travel_distance_m=b.total_travel_distance_m - a.total_travel_distance_m,
         total_working_s=b.total_working_s - a.total_working_s,
         objective=other.stats.objective - base.stats.objective,
+    )
+
+
+def kpi_range(plans: list[Plan]) -> KpiDelta:
+    """The range (largest minus smallest) of each KPI over plans of one problem solved with
+    different search seeds: how far the search alone moves it."""
+    deltas = [kpi_delta(plans[0], p) for p in plans]
+
+    def span(values):
+        return max(values) - min(values)
+
+    responses = [d.mean_response_s for d in deltas]
+    return KpiDelta(
+        orders_served=span([d.orders_served for d in deltas]),
+        orders_unassigned=span([d.orders_unassigned for d in deltas]),
+        on_time_rate=span([d.on_time_rate for d in deltas]),
+        overdue_count=span([d.overdue_count for d in deltas]),
+        mean_response_s=None if None in responses else span(responses),
+        total_travel_duration_s=span([d.total_travel_duration_s for d in deltas]),
+        total_travel_distance_m=span([d.total_travel_distance_m for d in deltas]),
+        total_working_s=span([d.total_working_s for d in deltas]),
+        objective=span([d.objective for d in deltas]),
     )
 
 

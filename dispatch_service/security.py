@@ -49,14 +49,31 @@ def bearer_metadata(token: str) -> tuple[tuple[str, str], ...]:
     return (("authorization", f"Bearer {token}"),)
 
 
-class BearerTokenInterceptor(grpc.ServerInterceptor):
-    """Refuses calls without ``authorization: Bearer <token>`` naming a configured token with
-    UNAUTHENTICATED, before the request body is even parsed. Health checks are open."""
+class TokenCheck:
+    """The bearer-token rule, shared by gRPC (``BearerTokenInterceptor``) and HTTP/JSON
+    (``http_api.CallGate``): ``Bearer <token>`` naming a configured token, compared in constant
+    time against every token (no early exit)."""
 
     def __init__(self, tokens: tuple[str, ...] | list[str]) -> None:
         if not tokens:
             raise ValueError("at least one token is required")
         self._tokens = [t.encode("utf-8") for t in tokens]
+
+    def authorised(self, value: str) -> bool:
+        scheme, _, presented = value.partition(" ")
+        candidate = presented.strip().encode("utf-8")
+        ok = False
+        for token in self._tokens:  # every token, so timing does not depend on which matched
+            ok |= hmac.compare_digest(candidate, token)
+        return ok and scheme.lower() == "bearer"
+
+
+class BearerTokenInterceptor(grpc.ServerInterceptor):
+    """Refuses calls without ``authorization: Bearer <token>`` naming a configured token with
+    UNAUTHENTICATED, before the request body is even parsed. Health checks are open."""
+
+    def __init__(self, tokens: tuple[str, ...] | list[str]) -> None:
+        self._check = TokenCheck(tokens)
 
     def _authorised(self, metadata) -> bool:
         value = ""
@@ -64,12 +81,7 @@ class BearerTokenInterceptor(grpc.ServerInterceptor):
             if key == "authorization":
                 value = v if isinstance(v, str) else v.decode("latin-1")
                 break
-        scheme, _, presented = value.partition(" ")
-        candidate = presented.strip().encode("utf-8")
-        ok = False
-        for token in self._tokens:  # every token, so timing does not depend on which matched
-            ok |= hmac.compare_digest(candidate, token)
-        return ok and scheme.lower() == "bearer"
+        return self._check.authorised(value)
 
     def intercept_service(self, continuation, handler_call_details):
         if handler_call_details.method.startswith(OPEN_METHOD_PREFIXES):

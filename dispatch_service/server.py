@@ -30,6 +30,7 @@ from dispatch_service.logging_setup import current_request_id
 from dispatch_service.workers import SolverPool
 
 if TYPE_CHECKING:
+    from dispatch_service.http_api import HttpApi
     from dispatch_service.metrics import Metrics
 
 log = logging.getLogger("dispatch_service")
@@ -153,6 +154,26 @@ class DispatchServer:
             self.quick.close()
             raise
         self.app.metrics = self.metrics
+        self.http: HttpApi | None = None
+        self.http_port = 0
+        if config.console and not config.http_address:
+            self._close_pools()
+            raise ConfigError("--console is served on the HTTP listener: give --http-address too")
+        if config.http_address:
+            if config.tls_cert:  # never plaintext HTTP beside a gRPC port that insists on TLS
+                self._close_pools()
+                raise ConfigError("--http-address serves plaintext only; with --tls-cert put a TLS proxy in front of it instead")
+            from dispatch_service.http_api import HttpApi
+
+            try:
+                self.http = HttpApi(
+                    self.app, self.calls, config.http_address, tokens=config.auth_tokens,
+                    max_message_bytes=config.max_message_bytes, threads=rpc_threads,
+                    console=self.travel if config.console else None,
+                )
+            except Exception:
+                self._close_pools()
+                raise
         self.servicer = DispatchServicer(self.app)
         pb_grpc.add_DispatchServiceServicer_to_server(self.servicer, self.server)
         # Non-blocking health: answers come from the server's own threads even when every
@@ -206,6 +227,8 @@ class DispatchServer:
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
         if self.metrics is not None and c.metrics_address:
             self.metrics_port = self.metrics.serve(c.metrics_address)
+        if self.http is not None:
+            self.http_port = self.http.start()
         return self.port
 
     def stop(self, grace_s: float | None = None) -> None:
@@ -222,6 +245,8 @@ class DispatchServer:
             self.calls.drain()
             self.calls.wait_idle(grace)
             self.server.stop(max(0.0, drain_until - time.monotonic())).wait()
+            if self.http is not None:
+                self.http.close()
             self.app.close()  # jobs still running are recorded FAILED
             self._close_pools()
             if self.metrics is not None:
@@ -281,6 +306,11 @@ def serve(config: ServerConfig) -> None:
         f"{len(config.auth_tokens)} bearer token(s)" if config.auth_tokens else "no authentication",
         "on" if config.reflection else "off",
     )
+    if server.http is not None and config.http_address:
+        host_http = config.http_address.rpartition(":")[0]
+        log.info("HTTP/JSON (Connect) on http://%s:%d/%s/<Method>", host_http, server.http_port, SERVICE_NAME)
+        if config.console:
+            log.info("planner console on http://%s:%d/console/", host_http, server.http_port)
     if server.metrics is not None and config.metrics_address:
         log.info("metrics on http://%s:%d/metrics", config.metrics_address.rpartition(":")[0], server.metrics_port)
     server.wait()

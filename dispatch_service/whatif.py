@@ -6,6 +6,7 @@ protobuf JSON, snake_case or camelCase)::
 
     base: porto-day.json
     options: {timeLimit: 3s}          # merged into the base request's options
+    noise_seeds: [2]                  # default: [the base's seed + 1]; [] measures no noise
     scenarios:
       - name: one engineer fewer
         remove_engineer_ids: [ENG-01]
@@ -13,8 +14,9 @@ protobuf JSON, snake_case or camelCase)::
         order_scale: 1.2
 
 It calls CompareScenarios on ``--server`` (or on a server it starts in this process) and writes
-the report: a KPI table with each scenario's change from the base, the plan differences, and a
-map of each scenario's routes (one PNG per scenario next to the report).
+the report: a KPI table with each scenario's change from the base and its noise (every plan is
+solved again with the noise seeds; the same seeds for every scenario), the plan differences, and
+a map of each scenario's routes (one PNG per scenario next to the report).
 """
 
 from __future__ import annotations
@@ -63,7 +65,11 @@ def load(path: str | pathlib.Path) -> pb.CompareScenariosRequest:
             request.base.label = str(doc["label"])
         for scenario in doc["scenarios"]:
             json_format.ParseDict(scenario, request.scenarios.add())
-    except (OSError, json.JSONDecodeError, json_format.ParseError, TypeError) as exc:
+        seeds = doc.get("noise_seeds", [request.base.options.random_seed + 1])
+        if not isinstance(seeds, list):
+            raise TypeError("noise_seeds must be a list of search seeds")
+        request.noise_seeds.extend(int(seed) for seed in seeds)
+    except (OSError, ValueError, json_format.ParseError, TypeError) as exc:
         raise ScenarioFileError(f"{path}: {exc}") from None
     return request
 
@@ -109,28 +115,60 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "scenario"
 
 
+def _noise(response: pb.CompareScenariosResponse, r: pb.ScenarioResult, field: str, scale: float = 1.0) -> float | None:
+    """The noise of a delta: the larger of the base's and the result's KPI range over the seeds
+    (None when the comparison measured none)."""
+    if not response.base.HasField("noise") or not r.HasField("noise"):
+        return None
+    a, b = getattr(response.base.noise, field), getattr(r.noise, field)
+    if hasattr(a, "seconds"):
+        a, b = _secs(a), _secs(b)
+    return max(abs(a), abs(b)) * scale
+
+
+def _with_noise(delta: float, noise: float | None, text: str, noise_text: str) -> str:
+    """`` (+12.3 ±4.0)``; ``≈`` marks a delta no larger than its noise."""
+    if delta == 0:
+        text = "0" + text.removeprefix("±0")
+    if noise is None:
+        return f" ({text})"
+    within = abs(delta) <= noise + 1e-9 * max(1.0, noise)  # equal up to rounding is within
+    return f" ({'≈ ' if within else ''}{text} ±{noise_text})"
+
+
 def rows(response: pb.CompareScenariosResponse) -> list[list[str]]:
     out = []
     for r in [response.base, *response.scenarios]:
         k, d, diff = r.kpis, r.delta, r.diff
         is_base = r is response.base
+
+        def delta(field: str, value: float, text: str, fmt, scale: float = 1.0, is_base: bool = is_base, r=r) -> str:
+            if is_base:
+                noise = _noise(response, r, field, scale)
+                return "" if noise is None else f" (±{fmt(noise)})"
+            noise = _noise(response, r, field, scale)
+            return _with_noise(value, noise, text, "" if noise is None else fmt(noise))
+
         resp = _hm(_secs(k.mean_response_time)) if k.HasField("mean_response_time") else "–"
-        resp_d = "" if is_base or not d.HasField("mean_response_time") else f" ({'+' if _secs(d.mean_response_time) > 0 else ''}{_hm(_secs(d.mean_response_time))})"
-
-        def delta(text: str, is_base: bool = is_base) -> str:
-            return "" if is_base else f" ({text})"
-
+        resp_d = ""
+        if d.HasField("mean_response_time") or is_base:
+            dr = _secs(d.mean_response_time)
+            resp_d = delta("mean_response_time", dr, ("+" if dr > 0 else "") + _hm(dr), _hm)
+        travel_d = _secs(d.total_travel_duration)
         out.append([
             r.name,
-            f"{k.orders_served}/{k.orders_total}{delta(_signed(d.orders_served, 'd'))}",
-            f"{k.orders_unassigned}{delta(_signed(d.orders_unassigned, 'd'))}",
-            f"{k.on_time_rate:.1%}{delta(_signed(round(d.on_time_rate * 100, 1), '.1f') + ' pp')}",
-            f"{k.overdue_count}{delta(_signed(d.overdue_count, 'd'))}",
+            f"{k.orders_served}/{k.orders_total}" + delta("orders_served", d.orders_served, _signed(d.orders_served, "d"), lambda v: f"{v:.0f}"),
+            f"{k.orders_unassigned}" + delta("orders_unassigned", d.orders_unassigned, _signed(d.orders_unassigned, "d"), lambda v: f"{v:.0f}"),
+            f"{k.on_time_rate:.1%}" + delta("on_time_rate", d.on_time_rate * 100, _signed(round(d.on_time_rate * 100, 1), ".1f") + " pp",
+                                           lambda v: f"{v:.1f} pp", scale=100),
+            f"{k.overdue_count}" + delta("overdue_count", d.overdue_count, _signed(d.overdue_count, "d"), lambda v: f"{v:.0f}"),
             resp + resp_d,
-            f"{_hm(_secs(k.total_travel_duration))}{delta(('+' if _secs(d.total_travel_duration) > 0 else '') + _hm(_secs(d.total_travel_duration)))}",
-            f"{k.total_travel_distance_meters / 1000:.1f}{delta(_signed(round(d.total_travel_distance_meters / 1000, 1), '.1f'))}",
+            _hm(_secs(k.total_travel_duration)) + delta("total_travel_duration", travel_d, ("+" if travel_d > 0 else "") + _hm(travel_d), _hm),
+            f"{k.total_travel_distance_meters / 1000:.1f}" + delta(
+                "total_travel_distance_meters", d.total_travel_distance_meters / 1000,
+                _signed(round(d.total_travel_distance_meters / 1000, 1), ".1f"), lambda v: f"{v:.1f}", scale=0.001),
             f"{_hm(_secs(k.total_working_duration))}",
-            f"{r.objective:.1f}{delta(_signed(round(d.objective, 1), '.1f'))}",
+            f"{r.objective:.1f}" + delta("objective", d.objective, _signed(round(d.objective, 1), ".1f"), lambda v: f"{v:.1f}"),
             "" if is_base else str(len(diff.moved_order_ids)),
             "" if is_base else f"+{len(diff.newly_served_order_ids)} / -{len(diff.newly_unassigned_order_ids)}",
             "" if is_base else str(len(diff.changed_engineer_ids)),
@@ -211,6 +249,12 @@ def write_report(request, response, out: pathlib.Path) -> list[pathlib.Path]:
         "Deltas in brackets are the scenario minus the base. *moved*: orders served in both plans by different engineers; "
         "*arrival shift*: change of service start over orders served in both.",
     ]
+    if request.noise_seeds:
+        seeds = ", ".join(str(x) for x in [request.base.options.random_seed, *request.noise_seeds])
+        notes[0] += (f" Every plan was solved with the search seeds {seeds} (the same seeds for every scenario); ± is the "
+                     "search's own noise: the larger of the base's and the scenario's range of that KPI over the seeds "
+                     "(the base row shows its own). ≈ marks a delta no larger than its noise: not a difference the search "
+                     "can tell apart.")
     if out.suffix.lower() in (".html", ".htm"):
         e = html.escape
         head = "".join(f"<th>{e(h)}</th>" for h in HEADER)

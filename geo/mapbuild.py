@@ -24,11 +24,13 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
+from rich.console import Console
 
 from geo.road_classes import edge_speed_kph, is_drivable_way, load_speed_table, road_class_of
 from geo.road_graph import RoadGraph
@@ -248,17 +250,38 @@ def _with_query_preparation(graph: RoadGraph) -> RoadGraph:
     return dataclasses.replace(graph, cch_order=compute_cch_order(graph), meta=meta)
 
 
+class Stages:
+    """The stages of a build on a console (``rich``), one line each when it ends, with its
+    duration; a spinner while it runs on a terminal. ``stage(name)`` is a context manager."""
+
+    def __init__(self, console: Console, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.console, self.clock = console, clock
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = self.clock()
+        with self.console.status(name + " …") if self.console.is_terminal else nullcontext():
+            yield
+        self.console.print(f"[green]✓[/green] {name} ({self.clock() - started:.1f} s)", highlight=False)
+
+
+def _no_stage(_name: str) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
 def build_map(
     extract_path: str | Path,
     out_path: str | Path,
     speed_table: Mapping[str, float] | str | Path | None = None,
     *,
     simplify: bool = True,
+    stage: Callable[[str], AbstractContextManager[None]] = _no_stage,
 ) -> RoadGraph:
     """Build the road-graph artifact of an OSM extract; returns the graph it wrote.
 
     ``speed_table`` is a mapping road class -> km/h or the path of such a JSON object; it
     overrides the defaults in ``geo.road_classes.DEFAULT_SPEED_TABLE_KPH`` class by class.
+    ``stage(name)`` wraps each stage (``Stages.stage`` shows them).
     """
     started = time.perf_counter()
     if not Path(extract_path).is_file():
@@ -271,15 +294,19 @@ def build_map(
     if any(not (s > 0 and math.isfinite(s)) for s in table.values()):
         raise ValueError("every speed in the speed table must be a positive number")
 
-    import osmnx as ox  # build-only dependency; slow import
+    with stage("loading osmnx"):
+        import osmnx as ox  # build-only dependency; slow import
 
     with tempfile.TemporaryDirectory(prefix="mapbuild-") as tmp:
         osm_xml = os.path.join(tmp, "drivable.osm")
-        stats = filter_drivable_to_xml(extract_path, osm_xml)
+        with stage("keeping the drivable ways"):
+            stats = filter_drivable_to_xml(extract_path, osm_xml)
         if stats["ways_kept"] == 0:
             raise ValueError(f"{extract_path} has no drivable ways")
-        G = ox.graph_from_xml(osm_xml, bidirectional=False, simplify=simplify, retain_all=True)
-    G = ox.truncate.largest_component(G, strongly=True)
+        with stage(f"building the graph of {stats['ways_kept']:,} ways"):
+            G = ox.graph_from_xml(osm_xml, bidirectional=False, simplify=simplify, retain_all=True)
+    with stage("keeping the largest strongly connected part"):
+        G = ox.truncate.largest_component(G, strongly=True)
     meta = {
         "source": os.path.basename(str(extract_path)),
         "built_at_unix_s": int(time.time()),
@@ -287,16 +314,19 @@ def build_map(
         "filter_stats": stats,
         "attribution": "© OpenStreetMap contributors, ODbL 1.0",
     }
-    graph = _largest_strong_component_arrays(graph_to_arrays(G, table, meta))
-    graph = _with_query_preparation(graph)
+    with stage("road classes, speeds and geometry"):
+        graph = _largest_strong_component_arrays(graph_to_arrays(G, table, meta))
+    with stage("preparing queries (CCH node order)"):
+        graph = _with_query_preparation(graph)
     graph.meta["build_s"] = round(time.perf_counter() - started, 3)
-    graph.validate()
-    graph.save(out_path)
+    with stage(f"checking and writing {out_path}"):
+        graph.validate()
+        graph.save(out_path)
     log.info("built %s: %d nodes, %d edges", out_path, graph.node_count, graph.edge_count)
     return graph
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, console: Console | None = None, clock: Callable[[], float] = time.perf_counter) -> int:
     parser = argparse.ArgumentParser(
         prog="dispatch map build",
         description="Build a road-graph artifact (.npz) from an OSM extract (.osm.pbf/.osm/.osm.bz2).",
@@ -304,9 +334,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("extract", metavar="EXTRACT", help="OSM extract file")
     parser.add_argument("-o", "--output", metavar="MAP", required=True, help="artifact to write (.npz)")
     parser.add_argument("--speeds", metavar="JSON", help="speed table: JSON object road class -> km/h")
+    parser.add_argument("--quiet", action="store_true", help="do not show the stages on stderr")
     args = parser.parse_args(argv)
+    stages = Stages(console or Console(stderr=True, quiet=args.quiet), clock)
     try:
-        graph = build_map(args.extract, args.output, speed_table=args.speeds)
+        graph = build_map(args.extract, args.output, speed_table=args.speeds, stage=stages.stage)
     except (OSError, ValueError, RuntimeError) as exc:  # osmium reports bad files as RuntimeError
         print(f"map build failed: {exc}", file=sys.stderr)
         return 1

@@ -105,14 +105,15 @@ def test_slots_reserve_and_json(server):
     assert "CALL-1" in {oid for r in response.routes for oid in r.order_ids}
 
 
-@pytest.mark.parametrize("command", [["serve"], ["solve"], ["demo"], ["whatif"], ["slots"], ["analyze"], ["map"], ["map", "build"]],
+@pytest.mark.parametrize("command", [["serve"], ["console"], ["solve"], ["demo"], ["whatif"], ["slots"], ["analyze"], ["map"], ["map", "build"]],
                          ids=lambda c: " ".join(c))
-def test_every_subcommand_answers_help(command, capsys) -> None:
-    """``dispatch … -h`` prints the subcommand's usage and exits 0 (``whatif -h`` and
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_every_subcommand_answers_help(command, flag, capsys) -> None:
+    """``dispatch … -h`` and ``--help`` print the subcommand's usage and exit 0 (``whatif -h`` and
     ``map build -h`` used to fail with "unrecognized arguments")."""
     from dispatch_service.cli import main
 
     with pytest.raises(SystemExit) as info:
-        main([*command, "-h"])
+        main([*command, flag])
     assert info.value.code == 0
     assert "usage: dispatch " + " ".join(command) in capsys.readouterr().out

@@ -162,3 +162,50 @@ def test_plan_diff_of_a_plan_with_itself_is_empty(stub):
     diff = plan_diff(plan, plan)
     assert not (diff.moved_order_ids or diff.newly_served_order_ids or diff.newly_unassigned_order_ids or diff.changed_engineer_ids)
     assert diff.max_arrival_shift_s == 0
+
+
+def test_noise_seeds_solve_every_plan_again_and_report_each_kpi_range(stub):
+    """With noise seeds every result carries its KPI ranges over the seeds; on this small day
+    every seed serves every order, so the served counts do not move at all."""
+    req = pb.CompareScenariosRequest(base=base_request(), noise_seeds=[3, 4])
+    req.base.options.random_seed = 2
+    req.scenarios.append(scenario(name="double", order_scale=2))
+    reply = stub.CompareScenarios(req, timeout=120)
+    for result in (reply.base, *reply.scenarios):
+        assert result.HasField("noise")
+        assert result.noise.orders_served == 0 and result.noise.orders_unassigned == 0
+        assert result.noise.objective >= 0 and result.noise.total_travel_distance_meters >= 0
+    assert reply.scenarios[0].kpis.orders_total == 8
+    without = stub.CompareScenarios(pb.CompareScenariosRequest(base=base_request()), timeout=60)
+    assert not without.base.HasField("noise")
+
+
+def test_invalid_noise_seeds_are_named(stub):
+    req = pb.CompareScenariosRequest(base=base_request(), noise_seeds=[0, 5, 5, -1])  # the base's seed is 0
+    with pytest.raises(grpc.RpcError) as info:
+        stub.CompareScenarios(req, timeout=30)
+    fields = [f for f, _ in field_violations(info.value)]
+    assert fields == ["noise_seeds[0]", "noise_seeds[2]", "noise_seeds[3]"]
+    req = pb.CompareScenariosRequest(base=base_request(), noise_seeds=[1, 2, 3, 4, 5])
+    with pytest.raises(grpc.RpcError) as info:
+        stub.CompareScenarios(req, timeout=30)
+    assert [f for f, _ in field_violations(info.value)] == ["noise_seeds"]
+
+
+def test_kpi_range_is_the_spread_of_each_kpi_over_the_seeds():
+    from types import SimpleNamespace
+
+    from dispatch_service.scenarios import kpi_range
+
+    def plan(served, on_time, km, objective, response_s):
+        kpis = SimpleNamespace(orders_served=served, orders_unassigned=10 - served, on_time_rate=on_time, overdue_count=10 - served,
+                               mean_response_s=response_s, total_travel_duration_s=km * 60, total_travel_distance_m=km * 1000,
+                               total_working_s=km * 90)
+        return SimpleNamespace(kpis=kpis, stats=SimpleNamespace(objective=objective))
+
+    spread = kpi_range([plan(9, 0.9, 50, 100.0, 3600), plan(10, 0.8, 47, 96.5, 4000), plan(8, 0.95, 52, 101.0, 3500)])
+    assert (spread.orders_served, spread.orders_unassigned, spread.overdue_count) == (2, 2, 2)
+    assert spread.on_time_rate == pytest.approx(0.15)
+    assert spread.total_travel_distance_m == 5000 and spread.total_travel_duration_s == 300
+    assert spread.objective == pytest.approx(4.5) and spread.mean_response_s == 500
+    assert kpi_range([plan(9, 0.9, 50, 100.0, None), plan(9, 0.9, 50, 100.0, 3600)]).mean_response_s is None

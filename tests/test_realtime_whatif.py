@@ -50,9 +50,21 @@ def test_whatif_writes_markdown_and_html_reports_with_maps(server, tmp_path, cap
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
             assert png.name in text
     md = (tmp_path / "out" / "report.md").read_text()
-    assert "6/6 (+2)" in md  # 4 orders × 1.5, all served
+    assert "6/6 (+2 ±0)" in md  # 4 orders × 1.5, all served, whatever the seed
+    assert "0.0% (-100.0 pp ±0.0 pp)" in md  # SLA 1 h: none on time, a real difference
+    assert "4/4 (≈ 0 ±0)" in md  # one engineer fewer still serves all: no difference
+    assert "search seeds 0, 1" in md  # the base's seed and the default noise seed
     assert "<table>" in (tmp_path / "out" / "report.html").read_text()
     assert "no east" in capsys.readouterr().out
+
+
+def test_the_scenario_file_names_its_noise_seeds(tmp_path):
+    path = _files(tmp_path)
+    assert list(load(path).noise_seeds) == [1]  # default: the base's seed + 1
+    path.write_text(SCENARIOS + "noise_seeds: [5, 9]\n")
+    assert list(load(path).noise_seeds) == [5, 9]
+    path.write_text(SCENARIOS + "noise_seeds: []\n")
+    assert list(load(path).noise_seeds) == []
 
 
 def test_whatif_reports_invalid_scenarios_by_field(server, tmp_path, capsys):

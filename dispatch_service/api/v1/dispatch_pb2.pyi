@@ -1001,14 +1001,16 @@ class BookingSlot(_message.Message):
     def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kept: _Optional[bool] = ..., reason: _Optional[_Union[SlotReason, str]] = ..., engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., position: _Optional[int] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visit_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., added_cost: _Optional[float] = ..., sla_slack: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., slot_slack: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., day_slack: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., grade: _Optional[int] = ...) -> None: ...
 
 class CompareScenariosRequest(_message.Message):
-    __slots__ = ("base", "scenarios", "include_plans")
+    __slots__ = ("base", "scenarios", "include_plans", "noise_seeds")
     BASE_FIELD_NUMBER: _ClassVar[int]
     SCENARIOS_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_PLANS_FIELD_NUMBER: _ClassVar[int]
+    NOISE_SEEDS_FIELD_NUMBER: _ClassVar[int]
     base: SolveRequest
     scenarios: _containers.RepeatedCompositeFieldContainer[Scenario]
     include_plans: bool
-    def __init__(self, base: _Optional[_Union[SolveRequest, _Mapping]] = ..., scenarios: _Optional[_Iterable[_Union[Scenario, _Mapping]]] = ..., include_plans: _Optional[bool] = ...) -> None: ...
+    noise_seeds: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, base: _Optional[_Union[SolveRequest, _Mapping]] = ..., scenarios: _Optional[_Iterable[_Union[Scenario, _Mapping]]] = ..., include_plans: _Optional[bool] = ..., noise_seeds: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class Scenario(_message.Message):
     __slots__ = ("name", "remove_engineer_ids", "add_engineers", "remove_order_ids", "add_orders", "order_scale", "sla_hours", "speed_scale", "shift_end_offset", "shift_start_offset")
@@ -1043,20 +1045,22 @@ class CompareScenariosResponse(_message.Message):
     def __init__(self, base: _Optional[_Union[ScenarioResult, _Mapping]] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioResult, _Mapping]]] = ...) -> None: ...
 
 class ScenarioResult(_message.Message):
-    __slots__ = ("name", "kpis", "objective", "delta", "diff", "plan")
+    __slots__ = ("name", "kpis", "objective", "delta", "diff", "plan", "noise")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KPIS_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
     DELTA_FIELD_NUMBER: _ClassVar[int]
     DIFF_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
+    NOISE_FIELD_NUMBER: _ClassVar[int]
     name: str
     kpis: PlanKpis
     objective: float
     delta: KpiDelta
     diff: PlanDiff
     plan: SolveResponse
-    def __init__(self, name: _Optional[str] = ..., kpis: _Optional[_Union[PlanKpis, _Mapping]] = ..., objective: _Optional[float] = ..., delta: _Optional[_Union[KpiDelta, _Mapping]] = ..., diff: _Optional[_Union[PlanDiff, _Mapping]] = ..., plan: _Optional[_Union[SolveResponse, _Mapping]] = ...) -> None: ...
+    noise: KpiDelta
+    def __init__(self, name: _Optional[str] = ..., kpis: _Optional[_Union[PlanKpis, _Mapping]] = ..., objective: _Optional[float] = ..., delta: _Optional[_Union[KpiDelta, _Mapping]] = ..., diff: _Optional[_Union[PlanDiff, _Mapping]] = ..., plan: _Optional[_Union[SolveResponse, _Mapping]] = ..., noise: _Optional[_Union[KpiDelta, _Mapping]] = ...) -> None: ...
 
 class KpiDelta(_message.Message):
     __slots__ = ("orders_served", "orders_unassigned", "on_time_rate", "overdue_count", "mean_response_time", "total_travel_duration", "total_travel_distance_meters", "total_working_duration", "objective")
