@@ -7,6 +7,9 @@ Examples::
     python -m benchmarks --suite solomon --instances C101,R101 --time-limit 1,10
     python -m benchmarks path/to/R2_10_1.vrp --time-limit 30 --json out.json
     python -m benchmarks --suite synthetic --sizes 100,500 --time-limit 10
+    python -m benchmarks --suite skills --sizes 1000,2000,5000 --time-limit 30   # dispatch, PyVRP, VROOM
+    python -m benchmarks --suite realistic --cities lyon,leeds --seeds 0,1,2 --sizes 1000,2000 \
+        --time-limit 10,60,300 --variants backlog,right-sized
 """
 
 from __future__ import annotations
@@ -18,13 +21,22 @@ from pathlib import Path
 from benchmarks.instances import instance_paths
 from benchmarks.report import (
     Record,
+    days_tables,
     environment,
     records_table,
     summarize,
     summary_table,
     write_json,
 )
-from benchmarks.runner import SOLVERS, Task, run_all, synthetic_tasks, vrptw_tasks
+from benchmarks.runner import (
+    SOLVERS,
+    Task,
+    realistic_tasks,
+    run_all,
+    skills_tasks,
+    synthetic_tasks,
+    vrptw_tasks,
+)
 
 HERE = Path(__file__).resolve().parent
 SOLOMON_DIR = HERE / "data" / "solomon"
@@ -36,6 +48,13 @@ DEFAULT_TIME_LIMITS_S = (1.0, 10.0)
 QUICK_INSTANCES = ("C101", "R101", "RC101", "C201", "R201", "RC201")
 QUICK_SIZES = (100,)
 DEFAULT_SIZES = (100, 500, 1000, 2000, 5000)  # the synthetic ladder
+SKILLS_SIZES = (1000, 2000, 5000)
+SKILLS_TIME_LIMITS_S = (30.0,)
+REALISTIC_SIZES = (1000, 2000)
+REALISTIC_CITIES = ("lyon", "leeds")  # cities the solver was not tuned on
+REALISTIC_SEEDS = (0, 1, 2)
+REALISTIC_TIME_LIMITS_S = (10.0, 60.0, 300.0)
+VARIANTS = {"backlog": False, "right-sized": True}
 
 
 def _comma_list(values: list[str] | None) -> list[str]:
@@ -52,7 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--suite",
-        choices=("solomon", "homberger200", "homberger1000", "synthetic", "all"),
+        choices=("solomon", "homberger200", "homberger1000", "synthetic", "skills", "realistic", "all"),
         help="built-in suite (default: solomon when no paths are given)",
     )
     parser.add_argument(
@@ -69,6 +88,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--sizes", action="append", help="synthetic order counts, comma list (default 100,200,500)"
     )
     parser.add_argument("--seed", type=int, default=0, help="solver and generator seed")
+    parser.add_argument("--seeds", action="append", help="skills/realistic: generator seeds, comma list (default skills 0, realistic 0,1,2)")
+    parser.add_argument("--cities", action="append", help=f"realistic: comma list (default {','.join(REALISTIC_CITIES)})")
+    parser.add_argument(
+        "--variants", action="append",
+        help="realistic: backlog (morning backlog, fleet n // 10) and/or right-sized (raised through the day, fleet n // 8); default both",
+    )
     parser.add_argument(
         "--address", help="synthetic suite: time through the gRPC service at host:port (default: start one on a free loopback port)"
     )
@@ -86,12 +111,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def build_tasks(args: argparse.Namespace) -> list[Task]:
-    time_limits_s = [float(v) for v in _comma_list(args.time_limit)]
-    if not time_limits_s:
-        time_limits_s = [1.0] if args.quick else list(DEFAULT_TIME_LIMITS_S)
+    given_limits_s = [float(v) for v in _comma_list(args.time_limit)]
+    time_limits_s = given_limits_s or ([1.0] if args.quick else list(DEFAULT_TIME_LIMITS_S))
     if any(t <= 0 for t in time_limits_s):
         raise SystemExit("--time-limit values must be positive")
-    solvers = _comma_list(args.solvers) or ["dispatch"]
+    given_solvers = _comma_list(args.solvers)
+    solvers = given_solvers or ["dispatch"]
     unknown = sorted(set(solvers) - set(SOLVERS))
     if unknown:
         raise SystemExit(f"unknown solver(s) {unknown}; known: {list(SOLVERS)}")
@@ -119,6 +144,28 @@ def build_tasks(args: argparse.Namespace) -> list[Task]:
         tasks += synthetic_tasks(
             sizes, time_limits_s, solvers, seed=args.seed, address=args.address
         )
+    given_seeds = [int(v) for v in _comma_list(args.seeds)]
+    if suite == "skills":  # not in "all": 3 × 3 solves of 30 s
+        tasks += skills_tasks(
+            [int(v) for v in _comma_list(args.sizes)] or SKILLS_SIZES,
+            given_limits_s or SKILLS_TIME_LIMITS_S,
+            given_solvers or SOLVERS,  # side by side unless told otherwise
+            given_seeds or [args.seed],
+        )
+    if suite == "realistic":  # not in "all": hours at the default limits
+        variants = _comma_list(args.variants) or list(VARIANTS)
+        unknown = sorted(set(variants) - set(VARIANTS))
+        if unknown:
+            raise SystemExit(f"unknown variant(s) {unknown}; known: {list(VARIANTS)}")
+        if given_solvers and given_solvers != ["dispatch"]:
+            raise SystemExit("the realistic suite runs dispatch only (its targets compare dispatch's own limits)")
+        tasks += realistic_tasks(
+            [int(v) for v in _comma_list(args.sizes)] or REALISTIC_SIZES,
+            given_limits_s or REALISTIC_TIME_LIMITS_S,
+            _comma_list(args.cities) or REALISTIC_CITIES,
+            given_seeds or REALISTIC_SEEDS,
+            [VARIANTS[v] for v in variants],
+        )
     if not tasks:
         raise SystemExit("nothing to run: check the paths, --suite and --instances")
     # Group by time limit across suites so a quick look at short limits comes first.
@@ -145,6 +192,10 @@ def ci_tasks(thresholds: dict) -> list[Task]:
     for check in thresholds["checks"]:
         if check["suite"] == "synthetic":
             tasks += synthetic_tasks(check["sizes"], [check["time_limit_s"]], ["dispatch"])
+        elif check["suite"] == "skills":
+            tasks += skills_tasks(check["sizes"], [check["time_limit_s"]], ["dispatch"], [0])
+        elif check["suite"] == "realistic":
+            tasks += realistic_tasks(check["sizes"], [check["time_limit_s"]], check["cities"], [0], [False])
         else:
             folder = SOLOMON_DIR if check["suite"] == "solomon" else HOMBERGER_DIRS[check["suite"].replace("/", "")]
             wanted = {i.upper() for i in check.get("instances", [])}
@@ -221,10 +272,14 @@ def main(argv: list[str] | None = None) -> int:
     print(records_table(records))
     print()
     print(summary_table(summarize(records)))
+    days = days_tables(records)
+    if days:
+        print()
+        print(days)
     out = write_json(args.json, records, meta)
     print(f"\nwrote {out}", file=sys.stderr)
     md = Path(out).with_suffix(".md")
-    md.write_text(records_table(records) + "\n\n" + summary_table(summarize(records)) + "\n")
+    md.write_text(records_table(records) + "\n\n" + summary_table(summarize(records)) + "\n" + (f"\n{days}\n" if days else ""))
     png = plot(records, Path(args.plot) if args.plot else Path(out).with_suffix(".png"))
     print(f"wrote {md}" + (f" and {png}" if png else ""), file=sys.stderr)
     if thresholds is not None:

@@ -40,6 +40,10 @@ class Record:
     status: str | None = None
     objective: float | None = None  # the solver's objective in its scaled integer units
     peak_rss_mb: float | None = None  # peak resident set of the worker process
+    travel_s: int | None = None  # skills / realistic days: recomputed by the independent checker
+    on_time_rate: float | None = None  # realistic days: of served orders with a deadline
+    overdue_rate: float | None = None
+    mean_response_s: float | None = None  # creation -> arrival, served orders
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,3 +184,52 @@ def write_json(path: str | Path, records: Sequence[Record], meta: dict[str, Any]
     }
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path
+
+
+def days_tables(records: Sequence[Record]) -> str:
+    """Side by side for the skills and realistic days ("" when neither ran).
+
+    Skills day: one row per instance and limit, each solver's unserved orders, checked travel,
+    wall time and peak memory. Realistic day: one row per instance and limit, with the objective's
+    ratio to the same instance's longest run.
+    """
+    parts = []
+    skills = [r for r in records if r.suite == "skills"]
+    if skills:
+        solvers = sorted({r.solver for r in skills}, key=lambda s: (s != "dispatch", s))
+        header = "| instance | limit s | " + " | ".join(f"{s} unserved | {s} travel h | {s} wall s | {s} RSS MB" for s in solvers) + " |"
+        lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
+        # A failed run has no order count: rows go by instance, ordered by the size others saw.
+        size = {r.instance: r.n_orders for r in skills if r.n_orders is not None}
+        for key in sorted({(size.get(r.instance, 0), r.instance, r.time_limit_s) for r in skills}):
+            row = {r.solver: r for r in skills if (r.instance, r.time_limit_s) == key[1:]}
+            cells = []
+            for s in solvers:
+                r = row.get(s)
+                if r is None or r.error:
+                    cells.append("ERROR | – | – | –" if r is not None else "– | – | – | –")
+                    continue
+                unserved = f"{r.unassigned}" + ("" if r.feasible else " (INFEASIBLE)")
+                travel = None if r.travel_s is None else r.travel_s / 3600
+                cells.append(f"{unserved} | {_fmt(travel, 1)} | {_fmt(r.wall_s)} | {_fmt(r.peak_rss_mb, 0)}")
+            lines.append(f"| {key[1]} | {key[2]:g} | " + " | ".join(cells) + " |")
+        parts.append("Skills day (orders unserved first, then travel; checked by benchmarks.skills_day.check_routes)\n\n" + "\n".join(lines))
+    days = [r for r in records if r.suite == "realistic" and not r.error]
+    if days:
+        longest = {}
+        for r in days:
+            if r.cost is not None and (r.instance not in longest or r.time_limit_s > longest[r.instance].time_limit_s):
+                longest[r.instance] = r
+        header = "| instance | limit s | objective | × longest | unassigned | on time | overdue | mean response h | checked | wall s |"
+        lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
+        for r in sorted(days, key=lambda r: (r.instance, r.time_limit_s)):
+            ref = longest.get(r.instance)
+            ratio = r.cost / ref.cost if ref is not None and r.cost is not None and ref.cost else None
+            response = None if r.mean_response_s is None else r.mean_response_s / 3600
+            lines.append(
+                f"| {r.instance} | {r.time_limit_s:g} | {_fmt(r.cost, 0)} | {_fmt(ratio, 3)} ({ref.time_limit_s:g} s) | {r.unassigned} "
+                f"| {_fmt(r.on_time_rate, 3)} | {_fmt(r.overdue_rate, 3)} | {_fmt(response)} | {_fmt_bool(r.feasible)} | {_fmt(r.wall_s)} |"
+                if ref is not None else f"| {r.instance} | {r.time_limit_s:g} | – | – | {r.unassigned} | – | – | – | {_fmt_bool(r.feasible)} | {_fmt(r.wall_s)} |"
+            )
+        parts.append("Realistic days (objective of the solver; KPIs and rules from benchmarks.plan_check)\n\n" + "\n".join(lines))
+    return "\n\n".join(parts)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.report import Record
 
-SOLVERS: tuple[str, ...] = ("dispatch", "pyvrp", "vroom")  # peers: benchmarks.peers, VRPTW only
+SOLVERS: tuple[str, ...] = ("dispatch", "pyvrp", "vroom")  # peers: benchmarks.peers (VRPTW), benchmarks.skills_day
 # OR-Tools does not honour the time limit in its first-solution phase, so the parent waits
 # well beyond the limit before declaring a worker stuck.
 TIMEOUT_FACTOR = 5.0
@@ -39,6 +39,8 @@ class Task:
     n_orders: int | None = None
     seed: int = 0
     address: str | None = None  # synthetic only: the dispatch gRPC service, None = start one
+    city: str = "porto"  # realistic only: ``benchmarks.synthetic.CITIES``
+    right_sized: bool = False  # realistic only: orders raised through the day, fleet n // 8
 
     @property
     def timeout_s(self) -> float:
@@ -53,7 +55,11 @@ def run_task(task: Task) -> Record:
     try:
         if task.solver not in SOLVERS:
             raise ValueError(f"unknown solver {task.solver!r}; known: {', '.join(SOLVERS)}")
-        if task.path is not None and task.solver != "dispatch":
+        if task.suite == "skills":
+            _solve_skills(task, record)
+        elif task.suite == "realistic":
+            _solve_realistic(task, record)
+        elif task.path is not None and task.solver != "dispatch":
             _solve_peer(task, record)
         elif task.path is not None:
             _solve_vrptw(task, record)
@@ -143,6 +149,73 @@ def _solve_synthetic(task: Task, record: Record) -> None:
     # No independent checker for skills, breaks and SLAs yet: the objective is the cost.
     record.cost = timed.plan.stats.objective
     record.cost_convention = "objective"
+
+
+def _solve_skills(task: Task, record: Record) -> None:
+    """The over-subscribed skills day; every solver's plan scored by the same checker."""
+    from benchmarks import skills_day
+
+    assert task.n_orders is not None
+    problem = skills_day.make_problem(task.n_orders, seed=task.seed, time_limit_s=task.time_limit_s)
+    matrices = skills_day.matrices(problem)
+    record.n_orders = len(problem.orders)
+    record.fleet = len(problem.engineers)
+    if task.solver == "dispatch":
+        routes = skills_day.solve_dispatch(problem, matrices)
+    else:
+        solve = {"pyvrp": skills_day.solve_pyvrp, "vroom": skills_day.solve_vroom}[task.solver]
+        routes = solve(problem, matrices, task.time_limit_s, task.seed)
+    check = skills_day.check_routes(problem, matrices, routes.by_engineer)
+    record.wall_s = routes.wall_s
+    record.first_feasible_s = routes.first_feasible_s
+    record.objective = routes.objective
+    record.unassigned = check.unserved
+    record.vehicles = check.routes_used
+    record.travel_s = check.travel_s
+    record.violations = list(check.violations[:20])
+    record.feasible = not check.violations
+    # Orders served first, then travel: the unserved count is the cost people compare.
+    record.cost = float(check.unserved)
+    record.cost_convention = "unserved"
+
+
+# Right-sized fleet for orders raised through the day: at 200 orders, 20 s, Lyon, n // 8 met
+# overdue 0 % and mean response 1.75 h (n // 10 left 27 orders unserved).
+RIGHT_SIZED_ORDERS_PER_ENGINEER = 8
+
+
+def _solve_realistic(task: Task, record: Record) -> None:
+    """A day from ``benchmarks.synthetic`` solved in this process, checked independently."""
+    from benchmarks.plan_check import check_plan
+    from benchmarks.synthetic import make_problem
+    from benchmarks.synthetic_grpc import time_solve
+
+    assert task.n_orders is not None
+    problem = make_problem(
+        task.n_orders,
+        seed=task.seed,
+        city=task.city,
+        time_limit_s=task.time_limit_s,
+        n_engineers=task.n_orders // RIGHT_SIZED_ORDERS_PER_ENGINEER if task.right_sized else None,
+        raised_through_day=task.right_sized,
+    )
+    record.n_orders = len(problem.orders)
+    record.fleet = len(problem.engineers)
+    timed = time_solve(problem, in_process=True)
+    plan = timed.plan
+    assert timed.matrices is not None
+    check = check_plan(problem, timed.matrices, plan)  # type: ignore[arg-type]
+    record.wall_s = timed.wall_s
+    _copy_stats(plan, record)
+    record.vehicles = sum(1 for route in plan.routes if route.visits)
+    record.cost = plan.stats.objective
+    record.cost_convention = "objective"
+    record.travel_s = check.travel_s
+    record.on_time_rate = check.on_time_rate
+    record.overdue_rate = check.overdue_rate
+    record.mean_response_s = check.mean_response_s
+    record.violations = list(check.violations[:20])
+    record.feasible = not check.violations
 
 
 def _copy_stats(plan: object, record: Record) -> None:
@@ -268,4 +341,37 @@ def synthetic_tasks(
         for limit in time_limits_s
         for n in sizes
         for solver in solvers
+    ]
+
+
+def skills_tasks(sizes: Iterable[int], time_limits_s: Iterable[float], solvers: Iterable[str], seeds: Iterable[int]) -> list[Task]:
+    sizes, solvers, seeds = list(sizes), list(solvers), list(seeds)
+    return [
+        Task(suite="skills", instance=f"skills-n{n}-s{seed}", time_limit_s=limit, solver=solver, n_orders=n, seed=seed)
+        for limit in time_limits_s
+        for n in sizes
+        for seed in seeds
+        for solver in solvers
+    ]
+
+
+def realistic_tasks(
+    sizes: Iterable[int], time_limits_s: Iterable[float], cities: Iterable[str], seeds: Iterable[int], right_sized: Iterable[bool]
+) -> list[Task]:
+    sizes, cities, seeds, variants = list(sizes), list(cities), list(seeds), list(right_sized)
+    return [
+        Task(
+            suite="realistic",
+            instance=f"{city}-n{n}-s{seed}" + ("-rs" if rs else ""),
+            time_limit_s=limit,
+            n_orders=n,
+            seed=seed,
+            city=city,
+            right_sized=rs,
+        )
+        for limit in time_limits_s
+        for rs in variants
+        for n in sizes
+        for city in cities
+        for seed in seeds
     ]

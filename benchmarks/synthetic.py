@@ -47,6 +47,9 @@ class City:
 
 CITIES: dict[str, City] = {
     "porto": City("porto", "Europe/Lisbon", 41.10, 41.25, -8.70, -8.55),
+    # Cities the solver was never tuned on, for the realistic-day suite.
+    "lyon": City("lyon", "Europe/Paris", 45.70, 45.82, 4.77, 4.93),
+    "leeds": City("leeds", "Europe/London", 53.74, 53.86, -1.66, -1.44),
 }
 
 SKILLS: tuple[str, ...] = ("electrical", "hvac", "plumbing")
@@ -82,6 +85,9 @@ def make_problem(
     n_engineers: int | None = None,
     city: str = "porto",
     time_limit_s: float = 10.0,
+    backlog_s: int = 4 * 3600,
+    slot_deadlines: bool = False,
+    raised_through_day: bool = False,
 ) -> Problem:
     """One planning day of ``n_orders`` work orders and ``n_engineers`` (default n // 10, at
     least 1) engineers in ``city``.
@@ -89,6 +95,16 @@ def make_problem(
     The default ratio deliberately overloads the day a little (ten orders of 20–90 min each
     rarely fit in one 9-hour shift with travel), so the solver must choose what to leave
     unassigned, as dispatchers must on a real day.
+
+    Switches (defaults: the day above): ``backlog_s``, orders are raised in this many seconds
+    before the shift (whole minutes); ``slot_deadlines``, an order with an appointment slot is
+    due by the slot's end (the appointment is its promise) rather than 4 h after creation.
+    ``raised_through_day``: orders are raised between 06:00 and 15:00 instead of as a morning
+    backlog, and none may be started before it is raised (a window opening then; an appointment
+    slot, when the order has one, is the first starting at least an hour later, else none).
+    With the backlog, a mean response of 2 h is out of reach for any fleet (the backlog is on
+    average 2 h old when the shift starts and 30 % of orders wait for afternoon slots); this is
+    the day on which a right-sized fleet can meet overdue ≤ 5 % and mean response ≤ 2 h.
     """
     if n_orders < 1:
         raise ValueError(f"n_orders must be positive, got {n_orders}")
@@ -118,7 +134,10 @@ def make_problem(
     level_of = np.where(rng.random(n_orders) < 0.7, 1, 2)
     service_s = rng.integers(4, 19, size=n_orders) * 5 * 60  # 20–90 min in 5-min steps
     # Raised during the 4 hours before the shift, to the minute: the morning backlog.
-    create_s = shift_start_s - rng.integers(0, 4 * 60 + 1, size=n_orders) * 60
+    create_s = shift_start_s - rng.integers(0, backlog_s // 60 + 1, size=n_orders) * 60
+    if raised_through_day:
+        # Drawn after the backlog so both variants share every other draw for a seed.
+        create_s = shift_start_s + rng.integers(-2 * 60, 7 * 60 + 1, size=n_orders) * 60
     has_slot = rng.random(n_orders) < SHARE_WITH_SLOT
     slot_hour = rng.choice(np.asarray(SLOT_START_HOURS), size=n_orders)
     priorities = list(PRIORITY_SHARES)
@@ -127,16 +146,29 @@ def make_problem(
     orders = []
     for i in range(n_orders):
         windows: tuple[TimeWindow, ...] = ()
+        deadline_s = int(create_s[i]) + SLA_AFTER_CREATE_S
         if has_slot[i]:
             slot_start_s = _epoch_s(PLAN_DAY, time(int(slot_hour[i])), place.timezone)
             windows = (TimeWindow(start_s=slot_start_s, end_s=slot_start_s + SLOT_S),)
+            if slot_deadlines:
+                deadline_s = slot_start_s + SLOT_S
+        if raised_through_day:
+            later = [
+                start_s
+                for h in SLOT_START_HOURS
+                if (start_s := _epoch_s(PLAN_DAY, time(h), place.timezone)) >= create_s[i] + 3600
+            ]
+            if has_slot[i] and later:
+                windows = (TimeWindow(start_s=later[0], end_s=later[0] + SLOT_S),)
+            else:
+                windows = (TimeWindow(start_s=int(create_s[i]), end_s=None),)
         orders.append(
             Order(
                 id=f"WO-{i + 1:05d}",
                 location=LatLng(lat=float(lat[i]), lng=float(lng[i])),
                 service_duration_s=int(service_s[i]),
                 time_windows=windows,
-                sla_deadline_s=int(create_s[i]) + SLA_AFTER_CREATE_S,
+                sla_deadline_s=deadline_s,
                 sla_mode=SlaMode.SOFT,
                 priority=priorities[int(priority_of[i])],
                 required_skills=(
@@ -171,7 +203,7 @@ def make_problem(
         orders=tuple(orders),
         engineers=tuple(engineers),
         options=options,
-        label=f"synthetic-{city}-n{n_orders}-s{seed}",
+        label=f"synthetic-{city}-n{n_orders}-s{seed}" + ("-through-day" if raised_through_day else ""),
     )
 
 

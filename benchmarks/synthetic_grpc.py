@@ -23,6 +23,7 @@ class TimedSolve:
     plan: Plan | _PlanView
     wall_s: float  # request sent (or matrices started) -> plan back
     matrices_s: float  # part of wall_s spent building travel matrices; 0 when not measurable
+    matrices: TravelMatrices | None = None  # in process only: what the solver was given
 
 
 def time_solve(problem: Problem, address: str | None = None, in_process: bool = False) -> TimedSolve:
@@ -67,7 +68,7 @@ def _time_solve_in_process(problem: Problem) -> TimedSolve:
     matrices_done = time.perf_counter()
     plan = solve(problem, matrices)
     finished = time.perf_counter()
-    return TimedSolve(plan=plan, wall_s=finished - started, matrices_s=matrices_done - started)
+    return TimedSolve(plan=plan, wall_s=finished - started, matrices_s=matrices_done - started, matrices=matrices)
 
 
 def _time_solve_grpc(problem: Problem, address: str) -> TimedSolve:

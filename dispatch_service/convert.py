@@ -52,8 +52,11 @@ from solver.model import (
     Shift,
     SkillRequirement,
     SlaMode,
+    SlaTargets,
     SolveOptions,
     SolveStatus,
+    TargetKind,
+    TargetMode,
     Territory,
     TerritoryMode,
     TimeWindow,
@@ -104,6 +107,13 @@ _GEOMETRY = {
 _GEOMETRY_PB = {v: k for k, v in _GEOMETRY.items() if k != pb.GEOMETRY_FORMAT_UNSPECIFIED}
 _VIOLATION_PB = {t: pb.ViolationType.Value(f"VIOLATION_TYPE_{t.name}") for t in ViolationType}
 _STATUS_PB = {s: pb.SolveStatus.Value(s.name) for s in SolveStatus}
+_TARGET_MODE = {
+    pb.TARGET_MODE_UNSPECIFIED: TargetMode.REPORTED,
+    pb.TARGET_MODE_REPORTED: TargetMode.REPORTED,
+    pb.TARGET_MODE_OPTIMISED: TargetMode.OPTIMISED,
+}
+_TARGET_MODE_PB = {TargetMode.REPORTED: pb.TARGET_MODE_REPORTED, TargetMode.OPTIMISED: pb.TARGET_MODE_OPTIMISED}
+_TARGET_KIND_PB = {k: pb.TargetKind.Value(f"TARGET_KIND_{k.name}") for k in TargetKind}
 
 
 class _Reader:
@@ -261,6 +271,8 @@ def _order(r: _Reader, p: str, o: pb.Order) -> Order:
         demand=o.demand,
         parts=tuple(PartNeed(x.sku, x.quantity or 1) for x in o.parts),
         follow_up=_follow_up(r, f"{p}.follow_up", o.follow_up) if o.HasField("follow_up") else None,
+        age_s=r.duration(o, "age", f"{p}.age") or 0,
+        attempts=o.attempt_count,
     )
 
 
@@ -365,7 +377,38 @@ def _options(r: _Reader, o: pb.SolveOptions) -> SolveOptions:
             revisit_cost=_opt(o.first_time_fix, "revisit_cost", 0.0),
             target_rate=_opt(o.first_time_fix, "target_rate", 0.85),
         ),
+        sla_targets=_sla_targets(r, o.sla_targets) if o.HasField("sla_targets") else None,
     )
+
+
+def _sla_targets(r: _Reader, t: pb.SlaTargets) -> SlaTargets:
+    p = "options.sla_targets"
+    d = SlaTargets()
+
+    def mode(field: str) -> TargetMode:
+        return r.enum(getattr(t, field), _TARGET_MODE, f"{p}.{field}", "TargetMode")
+
+    mean = r.duration(t, "max_mean_response", f"{p}.max_mean_response")
+    longest = r.duration(t, "max_response", f"{p}.max_response")
+    return SlaTargets(
+        max_overdue_rate=_opt(t, "max_overdue_rate", d.max_overdue_rate), overdue_mode=mode("overdue_mode"),
+        max_mean_response_s=d.max_mean_response_s if mean is None else mean, mean_response_mode=mode("mean_response_mode"),
+        max_response_s=d.max_response_s if longest is None else longest, max_response_mode=mode("max_response_mode"),
+        overdue_breach_cost=_opt(t, "overdue_breach_cost", d.overdue_breach_cost),
+        response_breach_cost_per_hour=_opt(t, "response_breach_cost_per_hour", d.response_breach_cost_per_hour),
+        mean_response_cost_per_hour=_opt(t, "mean_response_cost_per_hour", d.mean_response_cost_per_hour),
+        max_orders_at_risk=_opt(t, "max_orders_at_risk", d.max_orders_at_risk),
+    )
+
+
+def _sla_targets_to_pb(t: SlaTargets, m: pb.SlaTargets) -> None:
+    m.max_overdue_rate, m.overdue_mode = t.max_overdue_rate, _TARGET_MODE_PB[t.overdue_mode]
+    m.max_mean_response.CopyFrom(_dur(t.max_mean_response_s))
+    m.mean_response_mode = _TARGET_MODE_PB[t.mean_response_mode]
+    m.max_response.CopyFrom(_dur(t.max_response_s))
+    m.max_response_mode = _TARGET_MODE_PB[t.max_response_mode]
+    m.overdue_breach_cost, m.response_breach_cost_per_hour = t.overdue_breach_cost, t.response_breach_cost_per_hour
+    m.mean_response_cost_per_hour, m.max_orders_at_risk = t.mean_response_cost_per_hour, t.max_orders_at_risk
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,9 +531,11 @@ def _fill_plan(out, routes, unassigned, k) -> None:
         for b in route.breaks:
             r.breaks.add(start_time=_ts(b.start_s), end_time=_ts(b.end_s))
     for u in unassigned:
-        out.unassigned_orders.add(
+        um = out.unassigned_orders.add(
             order_id=u.order_id, reason=_REASON_PB[u.reason], example_engineer_id=u.example_engineer_id, detail=u.detail
         )
+        if u.next_possible_s is not None:
+            um.next_possible_time.CopyFrom(_ts(u.next_possible_s))
     kpis = out.kpis
     kpis.orders_total = k.orders_total
     kpis.orders_served = k.orders_served
@@ -531,6 +576,11 @@ def _fill_plan(out, routes, unassigned, k) -> None:
     if k.shortest_rest_s is not None:
         kpis.shortest_rest.CopyFrom(_dur(k.shortest_rest_s))
     kpis.max_consecutive_days = k.max_consecutive_days
+    for t in k.targets:
+        kpis.targets.add(kind=_TARGET_KIND_PB[t.kind], mode=_TARGET_MODE_PB[t.mode], target=t.target, actual=t.actual,
+                         met=t.met, margin=t.margin, breaching_orders=t.breaching_orders, cost=t.cost)
+    for a in k.orders_at_risk:
+        kpis.orders_at_risk.add(order_id=a.order_id, slack=_dur(a.slack_s), kind=_TARGET_KIND_PB[a.kind])
 
 
 def problem_to_request(problem: Problem) -> pb.SolveRequest:
@@ -562,6 +612,9 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
             m.create_time.CopyFrom(_ts(o.create_time_s))
         if o.unassigned_penalty is not None:
             m.unassigned_penalty = o.unassigned_penalty
+        if o.age_s:
+            m.age.CopyFrom(_dur(o.age_s))
+        m.attempt_count = o.attempts
         for s in o.required_skills:
             m.required_skills.add(name=s.name, min_level=s.min_level)
         for part in o.parts:
@@ -639,6 +692,8 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
         opts.first_time_fix.max_probability = ftf.max_probability
         opts.first_time_fix.revisit_cost = ftf.revisit_cost
         opts.first_time_fix.target_rate = ftf.target_rate
+    if options.sla_targets is not None:
+        _sla_targets_to_pb(options.sla_targets, opts.sla_targets)
     if problem.replan is not None:
         c = problem.replan
         m = req.replan

@@ -73,6 +73,13 @@ def format_plan(response: pb.SolveResponse) -> str:
                      f"same engineer {k.follow_up_same_engineer_rate:.0%}")
     if k.HasField("shortest_rest"):
         lines.append(f"  rest                 shortest {_hm(k.shortest_rest)} between shifts; longest run {k.max_consecutive_days} days")
+    for t in k.targets:
+        pct = t.kind == pb.TARGET_KIND_OVERDUE_RATE
+        shown = (lambda x: f"{x:.1%}") if pct else (lambda x: f"{x / 3600:.2f}h")
+        lines.append(f"  target {pb.TargetKind.Name(t.kind)[12:].lower():<13} {shown(t.actual)} vs {shown(t.target)}: "
+                     f"{'met' if t.met else 'MISSED'} ({pb.TargetMode.Name(t.mode)[12:].lower()}, cost {t.cost:.2f})")
+    if k.orders_at_risk:
+        lines.append("  at risk              " + ", ".join(f"{a.order_id} ({a.slack.seconds // 60:+d} min)" for a in k.orders_at_risk))
     b = s.objective_breakdown
     lines.append("")
     lines.append(

@@ -71,6 +71,5 @@ def assignment_costs(problem: Problem, inside_territory: np.ndarray | None, prev
     revisit = None
     ftf = problem.options.first_time_fix
     if ftf.revisit_cost > 0 and n and m:
-        revisit = np.asarray([[ftf.revisit_cost * (1.0 - rules.first_time_fix_probability(o, e, ftf)) for e in problem.engineers]
-                              for o in problem.orders])
+        revisit = ftf.revisit_cost * (1.0 - rules.first_time_fix_matrix(problem))
     return AssignmentCosts(preference, territory, reassignment, follow_up, revisit)

@@ -185,9 +185,16 @@ def _kept(state: PlanState, packed: tuple, u: int, new: Order, slot: Slot, windo
     wlo, whi = packed[2], packed[3]
     wlo[u, 0], whi[u, 0] = window
     m = with_u.size
-    _, _, depart, end = rules.schedule(packed, v, with_u, m, np.empty(m), np.empty(m), np.empty(0))
+    starts = np.empty(m)
+    _, _, depart, end = rules.schedule(packed, v, with_u, m, np.empty(m), starts, np.empty(0))
     if end - depart > week_left_s:
         return None
+    # Follow-ups of this route's visits planned elsewhere move with their first visits.
+    moved_cost, moved_broken = plan_rules.follow_up_effect(problem, state.book, state.sequences, state.timings, v,
+                                                           with_u, starts)
+    if moved_broken:
+        return None
+    added_cost += moved_cost / COST_SCALE
     day_slack = min(float(packed[13][v]) - end, float(packed[14][v]) - (end - depart), week_left_s - (end - depart))
     return SlotOffer(
         slot=slot, kept=True, engineer_id=problem.engineers[int(vehicles.engineer[v])].id,

@@ -73,6 +73,7 @@ class Instance:
     # Parts: units of each constraining part an order needs, and each vehicle's stock.
     part_need: np.ndarray | None = None  # (n, K) float
     part_stock: np.ndarray | None = None  # (V, K) float
+    oext: np.ndarray | None = None  # per-order extras (``rules.FIELDS``): SLA target prices
 
     @property
     def n(self) -> int:
@@ -101,14 +102,12 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
             win_lo[r, c], win_hi[r, c] = lo, hi
     sla = np.full(n, INF)
     late = np.zeros(n)
-    penalty = np.full(n, INF)
+    penalty = rules.left_out_prices(problem, [orders[i] for i in served])
     for r, i in enumerate(served):
         o = orders[i]
         coef = rules.late_coef_scaled(o, w)
         if coef > 0:
             sla[r], late[r] = o.sla_deadline_s, coef
-        if o.allow_unassigned:
-            penalty[r] = rules.penalty_scaled(o, w)
     pref = np.zeros((n, nv))
     if assignment_cost is not None:
         pref = COST_SCALE * np.asarray(assignment_cost, dtype=np.float64)[np.ix_(served, vehicles.engineer)]
@@ -137,6 +136,7 @@ def prepare(problem: Problem, matrices: TravelMatrices, vehicles: Vehicles, allo
         duration=matrices.duration_s, distance=matrices.distance_m,
         span=np.asarray([rules.span_coef_scaled(e, w) for e in engineers], dtype=np.float64),
         **rules.vehicle_extras(problem, vehicles, served),
+        oext=rules.target_rows([orders[i] for i in served], problem.options),
     )
 
 
@@ -166,6 +166,8 @@ class _Routes:
         self.inst = inst
         self.seq: list[list[int]] = [[] for _ in range(inst.v)]
         self.load = np.zeros(inst.v)
+        # Parts used per vehicle (the rule book's parts rule, like the capacity).
+        self.parts = None if inst.part_need is None else np.zeros((inst.v, inst.part_need.shape[1]))
         self.arcs: list[tuple[np.ndarray, ...]] = [None] * inst.v  # type: ignore[list-item]
         self.exact = [bool(x) for x in rules.exact_vehicles(inst)]
         self.rules = rules.pack(inst) if any(self.exact) else None
@@ -229,10 +231,16 @@ class _Routes:
             with np.errstate(invalid="ignore"):
                 late = coef[:, None] * np.maximum(0.0, np.where(ok, start, 0.0) - sla)
             delta = delta + late
+        if inst.oext is not None and inst.oext.shape[1] > 0:
+            extra = np.zeros(start.shape)
+            rules.target_costs(inst.oext, cand, np.where(ok, start, INF), extra)
+            delta = delta + extra
         delta = np.where(ok, delta, INF)
         pos = np.argmin(delta, axis=1)
         best = delta[np.arange(len(cand)), pos] + inst.pref_cost[cand, v]
         fits = inst.allowed[cand, v] & (self.load[v] + inst.demand[cand] <= inst.capacity[v])
+        if self.parts is not None and inst.part_need is not None and inst.part_stock is not None:
+            fits &= (self.parts[v][None, :] + inst.part_need[cand] <= inst.part_stock[v][None, :]).all(axis=1)
         return np.where(fits, best, INF), pos
 
 
@@ -330,6 +338,8 @@ def construct(inst: Instance, time_budget_s: float | None = None, neighbours: in
             continue
         routes.seq[v] = new_seq
         routes.load[v] += inst.demand[u]
+        if routes.parts is not None and inst.part_need is not None:
+            routes.parts[v] += inst.part_need[u]
         routes.refresh(v)
         unrouted[u] = False
         big[u, :] = INF

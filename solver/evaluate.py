@@ -94,12 +94,17 @@ def evaluate_plan(
     served = {i for seq in sequences for i in seq}
     feas = feasibility.check(problem, matrices, vehicles, inside_territory)
     unassigned = []
+    book: RuleBook | None = None  # the rule book with who may serve what, for next possible times
     for i, order in enumerate(problem.orders):
         if i in served:
             continue
         reason, example = feas.reasons.get(i, (UnassignedReason.NOT_SERVED_FOR_COST, -1))
         detail = "not in any route of the plan" if i not in feas.reasons else f"not in any route of the plan; {reason.value.replace('_', ' ')}"
-        unassigned.append(Unassigned(order.id, i, reason, problem.engineers[example].id if example >= 0 else "", detail))
+        if i not in feas.reasons and book is None:
+            book = RuleBook(problem, matrices, vehicles, feas.allowed)
+        next_s = None if book is None or i in feas.reasons else book.next_possible(i)
+        unassigned.append(Unassigned(order.id, i, reason, problem.engineers[example].id if example >= 0 else "", detail,
+                                     next_s))
     costs = assignment_costs(problem, inside_territory, None)
     terms = breakdown(problem, built, unassigned, costs, None)
     return Evaluation(problem.label, built, tuple(violations), tuple(unassigned), compute_kpis(problem, built, unassigned), terms)

@@ -77,9 +77,11 @@ def qualified_vehicles(problem: Problem, vehicles: Vehicles, orders=None) -> np.
         if not engineer.skill_valid_until_s:
             continue
         end_s = int(vehicles.shift_end_s[v])
-        for i, order in enumerate(orders):
-            if ok[i, v] and any(engineer.skill_level(r.name, end_s) < r.min_level for r in order.required_skills):
-                ok[i, v] = False
+        expired = {name for name, until_s in engineer.skill_valid_until_s if until_s < end_s}
+        if not expired:
+            continue
+        needs = np.fromiter((any(r.name in expired for r in o.required_skills) for o in orders), dtype=bool, count=len(orders))
+        ok[needs, v] = False
     return ok
 
 
@@ -87,10 +89,15 @@ def parts_on_hand(problem: Problem, vehicles: Vehicles, orders=None) -> np.ndarr
     """bool (orders, vehicles): the van's stock holds every part the order needs."""
     orders = problem.orders if orders is None else orders
     ok = np.ones((len(orders), vehicles.count), dtype=bool)
-    stocked = [problem.engineers[int(e)] for e in vehicles.engineer]
+    skus = sorted({p.sku for o in orders for p in o.parts})
+    if not skus:
+        return ok
+    col = {sku: k for k, sku in enumerate(skus)}
+    per_engineer = np.asarray([[e.stock(sku) for sku in skus] for e in problem.engineers], dtype=np.int64)
+    stock = per_engineer[vehicles.engineer]  # vehicles × parts
     for i, order in enumerate(orders):
         for part in order.parts:
-            ok[i] &= np.fromiter((e.stock(part.sku) >= part.quantity for e in stocked), dtype=bool, count=len(stocked))
+            ok[i] &= stock[:, col[part.sku]] >= part.quantity
     return ok
 
 

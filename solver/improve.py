@@ -290,6 +290,11 @@ def warm_up() -> None:
     grid_i, grid_f = np.empty((2, v), dtype=np.int64), np.empty((2, v))
     rules.slot_insertions(plain, flat, offsets, 2, slot_lo, slot_hi, grid_i, grid_f, grid_i.copy(), grid_f.copy(),
                           grid_f.copy())
+    rules.earliest_alone(plain, 1)
+    # The SLA targets' prices as construction, objective and KPIs call them.
+    oext = np.zeros((rules.OEXT_ROWS, 1))
+    rules.target_costs(oext, np.zeros(1, dtype=np.int64), np.zeros((1, 1)), np.zeros((1, 1)))
+    rules.target_cost(oext, 0, 0.0)
 
 
 # At import: a time-limited solve must not spend its time loading the compiled kernel.

@@ -147,6 +147,7 @@ def _with_new_order(state: PlanState, new: Order, travel: NewTravel, eligible: n
         win_lo[-1, c], win_hi[-1, c] = lo, hi
     w = problem.options.weights
     late = rules.late_coef_scaled(new, w)
+    new_oext = rules.target_rows([new], problem.options)
     own_cost = assignment_costs(single, None if inside_territory is None else inside_territory[None, :], None).total()
     pref_row = np.zeros(vehicles.count) if own_cost is None else COST_SCALE * own_cost[0][vehicles.engineer]
     demand = np.append(inst.demand, float(new.demand))
@@ -161,11 +162,12 @@ def _with_new_order(state: PlanState, new: Order, travel: NewTravel, eligible: n
         win_lo=win_lo, win_hi=win_hi, demand=demand,
         sla=np.append(inst.sla, float(new.sla_deadline_s) if late > 0 and new.sla_deadline_s is not None else np.inf),
         late_coef=np.append(inst.late_coef, float(late)),
-        penalty=np.append(inst.penalty, rules.penalty_scaled(new, w) if new.allow_unassigned else np.inf),
+        penalty=np.append(inst.penalty, rules.left_out_prices(problem, [new])),
         allowed=np.vstack([inst.allowed, eligible[None, :]]),
         pref_cost=np.vstack([inst.pref_cost, pref_row[None, :]]),
         capacity=capacity,
         **_parts_with(problem, vehicles, new, inst.n),
+        oext=None if inst.oext is None or inst.oext.shape[1] == 0 else np.hstack([inst.oext, new_oext]),
     )
     packed = rules.pack(extended, extra=(travel.to_s, travel.from_s, travel.to_m, travel.from_m))
     return packed, inst.n
@@ -242,6 +244,11 @@ def _candidate(state: PlanState, packed: tuple, u: int, v: int, p: int, cost_sca
                 and before.service_starts_s[k] <= order.sla_deadline_s < s_after):
             newly_late.append(ids[k])
     over_week = end - depart > week_left_s
+    # Follow-ups of this route's visits planned elsewhere move with their first visits.
+    moved_cost, moved_broken = plan_rules.follow_up_effect(problem, state.book, state.sequences, state.timings, v,
+                                                           with_u, starts)
+    cost_scaled += moved_cost
+    broken_ids += moved_broken
     if (broken > before.broken or over_week) and not broken_ids:
         broken_ids = [new.id]  # the route as a whole: its shift, working time, a break or the week
     prev_loc = int(vehicles.start_loc[v]) if p == 0 else int(seq[p - 1])

@@ -7,7 +7,21 @@ from collections.abc import Sequence
 import numpy as np
 
 from solver import rules
-from solver.model import EngineerUtilization, Kpis, Problem, Route, Unassigned
+from solver.limits import COST_SCALE
+from solver.model import (
+    EngineerUtilization,
+    Kpis,
+    OrderAtRisk,
+    Problem,
+    Route,
+    TargetKind,
+    TargetMode,
+    TargetResult,
+    Unassigned,
+    Visit,
+)
+
+AT_RISK_SLACK_S = 3600  # served orders with less slack than this are listed as at risk
 
 
 def compute_kpis(problem: Problem, routes: Sequence[Route], unassigned: Sequence[Unassigned]) -> Kpis:
@@ -59,6 +73,8 @@ def compute_kpis(problem: Problem, routes: Sequence[Route], unassigned: Sequence
         workload_max_minus_min_s=int(working_s.max() - working_s.min()) if working_s.size else 0,
         workload_cv=float(working_s.std() / mean_working) if mean_working > 0 else 0.0,
         **_service_kpis(problem, routes),
+        targets=target_results(problem, visits, unassigned, overdue, len(with_deadline), responses),
+        orders_at_risk=orders_at_risk(problem, visits),
     )
 
 
@@ -129,3 +145,66 @@ def _service_kpis(problem: Problem, routes: Sequence[Route]) -> dict:
         shortest_rest_s=min(rests) if rests else None,
         max_consecutive_days=streak,
     )
+
+
+def target_results(problem: Problem, visits: Sequence[Visit], unassigned: Sequence[Unassigned], overdue: int,
+                   with_deadline: int, responses: np.ndarray) -> tuple[TargetResult, ...]:
+    """How the plan stands against each SLA target of the problem (none without targets); the
+    cost of each is the rule book's ``target_cost`` with only that target's prices (for orders
+    left out: at the plan's end, ``rules.left_out_costs``). The overdue target counts orders
+    left out whose deadline falls before the plan's end as overdue (still open after it, as
+    ``ServiceTargets`` defines it); the response targets are over served orders."""
+    t = problem.options.sla_targets
+    if t is None:
+        return ()
+    oext = rules.target_rows(problem.orders, problem.options)
+    rows = {TargetKind.OVERDUE_RATE: rules.OX_OVERDUE_COST, TargetKind.MAX_RESPONSE: rules.OX_RESPONSE_COEF,
+            TargetKind.MEAN_RESPONSE: rules.OX_MEAN_COEF}
+
+    def cost(kind: TargetKind) -> float:
+        if not oext.shape[1] or not oext[rows[kind]].any():
+            return 0.0
+        only = oext.copy()
+        only[[r for k, r in rows.items() if k is not kind]] = 0.0
+        served = sum(rules.target_cost(only, v.order_index, float(v.start_s)) for v in visits)
+        left = sum(rules.target_cost(only, u.order_index, end_s) for u in unassigned if problem.orders[u.order_index].allow_unassigned)
+        return (served + left) / COST_SCALE
+
+    end_s = rules.plan_end_s(problem)
+    left_due = sum(1 for u in unassigned if (d := problem.orders[u.order_index].sla_deadline_s) is not None and d <= end_s)
+    overdue, with_deadline = overdue + left_due, with_deadline + left_due
+    overdue_rate = overdue / with_deadline if with_deadline else 0.0
+    mean = float(responses.mean()) if responses.size else 0.0
+    longest = float(responses.max()) if responses.size else 0.0
+    spec = (
+        (TargetKind.OVERDUE_RATE, t.overdue_mode, t.max_overdue_rate, overdue_rate, overdue),
+        (TargetKind.MEAN_RESPONSE, t.mean_response_mode, float(t.max_mean_response_s), mean,
+         int((responses > t.max_mean_response_s).sum())),
+        (TargetKind.MAX_RESPONSE, t.max_response_mode, float(t.max_response_s), longest,
+         int((responses > t.max_response_s).sum())),
+    )
+    return tuple(TargetResult(kind, mode, target, actual, actual <= target, target - actual, breaching,
+                              cost(kind) if mode is TargetMode.OPTIMISED else 0.0)
+                 for kind, mode, target, actual, breaching in spec)
+
+
+def orders_at_risk(problem: Problem, visits: Sequence[Visit]) -> tuple[OrderAtRisk, ...]:
+    """Served orders whose smallest slack (deadline − start; creation + maximum response −
+    arrival) is under ``AT_RISK_SLACK_S``, smallest first, at most ``max_orders_at_risk``."""
+    t = problem.options.sla_targets
+    if t is None or t.max_orders_at_risk == 0:
+        return ()
+    found = []
+    for v in visits:
+        o = problem.orders[v.order_index]
+        slacks = []
+        if o.sla_deadline_s is not None:
+            slacks.append((o.sla_deadline_s - v.start_s, TargetKind.OVERDUE_RATE))
+        if o.create_time_s is not None:
+            slacks.append((o.create_time_s + t.max_response_s - v.arrival_s, TargetKind.MAX_RESPONSE))
+        if slacks:
+            slack, kind = min(slacks, key=lambda s: s[0])
+            if slack < AT_RISK_SLACK_S:
+                found.append(OrderAtRisk(o.id, int(slack), kind))
+    found.sort(key=lambda a: (a.slack_s, a.order_id))
+    return tuple(found[: t.max_orders_at_risk])

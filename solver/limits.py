@@ -30,6 +30,9 @@ MAX_STOCK_ITEMS = 1000
 MAX_PART_UNITS = 1_000_000
 MAX_OVERTIME_S = 12 * 3600
 MAX_REST_S = 48 * 3600
+MAX_AGE_S = 3650 * 24 * 3600  # an order open for ten years is a data error
+MAX_ATTEMPTS = 1000
+MAX_ORDERS_AT_RISK = 1000
 
 # OR-Tools optimises int64 costs. One cost unit is COST_SCALE integer units: 36,000 keeps a cost of
 # 1 per hour at 10 integer units per second, so per-second coefficients never round to zero.

@@ -117,6 +117,8 @@ class Order:
     demand: int = 0  # load units taken from the engineer's capacity
     parts: tuple[PartNeed, ...] = ()  # taken from the van's stock; without them no fix
     follow_up: FollowUp | None = None
+    age_s: int = 0  # closure: open this long when the plan starts (``rules.closure_factor``)
+    attempts: int = 0  # closure: earlier visits that did not close it
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +248,44 @@ class GeometryFormat(enum.Enum):
 TravelModel = GreatCircleModel | RoadNetworkModel
 
 
+# The portfolio targets of the service rules; ``dispatch_service.analytics`` reports the
+# history against the same numbers.
+DEFAULT_MAX_OVERDUE_RATE = 0.05
+DEFAULT_MAX_MEAN_RESPONSE_S = 2 * 3600
+DEFAULT_MAX_RESPONSE_S = 4 * 3600
+
+
+class TargetMode(enum.Enum):
+    REPORTED = "reported"  # measured and reported only
+    OPTIMISED = "optimised"  # also priced in the objective (``rules.target_rows``)
+
+
+class TargetKind(enum.Enum):
+    OVERDUE_RATE = "overdue_rate"
+    MEAN_RESPONSE = "mean_response"
+    MAX_RESPONSE = "max_response"
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTargets:
+    """Portfolio SLA targets (see ``SlaTargets`` in the proto for the exact pricing)."""
+
+    max_overdue_rate: float = DEFAULT_MAX_OVERDUE_RATE
+    overdue_mode: TargetMode = TargetMode.REPORTED
+    max_mean_response_s: int = DEFAULT_MAX_MEAN_RESPONSE_S
+    mean_response_mode: TargetMode = TargetMode.REPORTED
+    max_response_s: int = DEFAULT_MAX_RESPONSE_S
+    max_response_mode: TargetMode = TargetMode.REPORTED
+    overdue_breach_cost: float = 50.0  # cost units per overdue order
+    response_breach_cost_per_hour: float = 20.0  # beyond max_response
+    mean_response_cost_per_hour: float = 5.0  # beyond max_mean_response
+    max_orders_at_risk: int = 10
+
+    @property
+    def optimised(self) -> bool:
+        return TargetMode.OPTIMISED in (self.overdue_mode, self.mean_response_mode, self.max_response_mode)
+
+
 @dataclass(frozen=True, slots=True)
 class FirstTimeFix:
     """The expected chance that a visit fixes the fault at once: with the parts on the van (a
@@ -276,6 +316,7 @@ class SolveOptions:
     # hours already worked this week (a convex cost that spreads the work). 0: off.
     fairness_weight: float = 0.0
     first_time_fix: FirstTimeFix = field(default_factory=lambda: FirstTimeFix())
+    sla_targets: SlaTargets | None = None  # None: no targets reported or priced
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +444,7 @@ class Unassigned:
     reason: UnassignedReason
     example_engineer_id: str = ""
     detail: str = ""
+    next_possible_s: int | None = None  # earliest start any allowed shift could offer alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +488,27 @@ class Kpis:
     longest_day_s: int = 0
     shortest_rest_s: int | None = None  # between two routes of one engineer
     max_consecutive_days: int = 0  # history included
+    targets: tuple[TargetResult, ...] = ()  # per SLA target, when the problem names targets
+    orders_at_risk: tuple[OrderAtRisk, ...] = ()  # smallest slack first
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    kind: TargetKind
+    mode: TargetMode
+    target: float  # a fraction (overdue rate) or seconds (responses)
+    actual: float
+    met: bool
+    margin: float  # target - actual
+    breaching_orders: int
+    cost: float  # cost units the objective carries for it (0 when reported)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAtRisk:
+    order_id: str
+    slack_s: int  # negative: already breached
+    kind: TargetKind  # OVERDUE_RATE: the deadline; MAX_RESPONSE: the response target
 
 
 class SolveStatus(enum.Enum):

@@ -8,9 +8,9 @@ from solver.model import ObjectiveBreakdown, Problem
 
 
 def penalties(problem: Problem, orders) -> float:
-    """Cost units of leaving ``orders`` out (``rules.penalty_scaled``; mandatory ones: none)."""
-    w = problem.options.weights
-    return sum(rules.penalty_scaled(problem.orders[i], w) for i in orders if problem.orders[i].allow_unassigned) / COST_SCALE
+    """Cost units of leaving ``orders`` out (``rules.left_out_prices``; mandatory ones: none)."""
+    chosen = [problem.orders[i] for i in orders if problem.orders[i].allow_unassigned]
+    return float(rules.left_out_prices(problem, chosen).sum()) / COST_SCALE
 
 
 def breakdown(problem: Problem, routes, unassigned, costs=None, replan_ctx=None) -> ObjectiveBreakdown:
@@ -18,6 +18,7 @@ def breakdown(problem: Problem, routes, unassigned, costs=None, replan_ctx=None)
     travel = sum(r.cost for r in routes)
     lateness = preference = territory = disruption = follow_up = revisit = 0.0
     ctx = problem.replan
+    oext = rules.target_rows(problem.orders, problem.options)  # optimised SLA targets, if any
     for route in routes:
         e = route.engineer_index
         for visit in route.visits:
@@ -25,6 +26,8 @@ def breakdown(problem: Problem, routes, unassigned, costs=None, replan_ctx=None)
             order = problem.orders[i]
             if visit.lateness_s:
                 lateness += rules.late_coef_scaled(order, w) * visit.lateness_s / COST_SCALE
+            if oext.shape[1]:
+                lateness += rules.target_cost(oext, i, float(visit.start_s)) / COST_SCALE
             if costs is not None:
                 preference += 0.0 if costs.preference is None else float(costs.preference[i, e])
                 territory += 0.0 if costs.territory is None else float(costs.territory[i, e])

@@ -263,11 +263,41 @@ def timed(problem: Problem, book: RuleBook, sequences: Sequence[Sequence[int]]) 
     return timings
 
 
+def follow_up_effect(problem: Problem, book: RuleBook, sequences, timings, v: int, route_v: np.ndarray,
+                     starts_v: np.ndarray) -> tuple[float, list[str]]:
+    """When route ``v`` becomes ``route_v`` (service starts ``starts_v``), the follow-ups of its
+    first visits planned on other routes move with their intervals: (the change of those
+    routes' prices, scaled; the follow-ups that could no longer keep their rules)."""
+    delta, broken = 0.0, []
+    seqs = [list(s) for s in sequences]
+    where_in_v = {int(i): k for k, i in enumerate(route_v)}
+    for first, follow in follow_up_pairs(problem):
+        f = problem.orders[follow].follow_up
+        at = _position(seqs, follow)
+        if f is None or first not in where_in_v or at is None or at[0] == v:
+            continue
+        end = float(starts_v[where_in_v[first]]) + problem.orders[first].service_duration_s
+        wlo, whi = book.packed[2], book.packed[3]
+        saved = wlo[follow].copy(), whi[follow].copy()
+        try:
+            _narrow(book, follow, int(end) + f.min_delay_s, int(end) + f.max_delay_s)
+            after = book.time(at[0], seqs[at[0]])
+        finally:
+            wlo[follow], whi[follow] = saved
+        delta += after.cost_scaled - timings[at[0]].cost_scaled
+        if after.broken > timings[at[0]].broken:
+            broken.append(problem.orders[follow].id)
+    return delta, broken
+
+
 def _narrow(book: RuleBook, u: int, lo: int, hi: int) -> None:
     """Order ``u``'s windows in the rule book's instance cut to ``[lo, hi]`` (none left: a
-    window that no visit can keep)."""
+    window that no visit can keep), from its windows before any cut."""
     wlo, whi = book.packed[2], book.packed[3]
-    a, b = np.maximum(wlo[u], lo), np.minimum(whi[u], hi)
+    original = book.uncut_windows
+    if u not in original:
+        original[u] = (wlo[u].copy(), whi[u].copy())
+    a, b = np.maximum(original[u][0], lo), np.minimum(original[u][1], hi)
     empty = a > b
     a[empty], b[empty] = np.inf, -np.inf
     wlo[u], whi[u] = a, b

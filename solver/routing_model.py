@@ -291,6 +291,8 @@ class RoutingModel:
         n_served = len(served)
         mandatory = max(1, min(_MANDATORY_PENALTY, MAX_OBJECTIVE_BOUND // (4 * (n_served + 1))))
         all_vehicles = allowed.shape[1]
+        oext = rules.target_rows([orders[i] for i in served], problem.options)
+        left_out = rules.left_out_prices(problem, [orders[i] for i in served])
         for node, i in enumerate(served):
             order = orders[i]
             index = manager.NodeToIndex(node)
@@ -299,12 +301,12 @@ class RoutingModel:
             cumul.SetRange(windows[0][0], windows[-1][1])
             for (_, prev_hi), (next_lo, _) in zip(windows, windows[1:]):
                 cumul.RemoveInterval(prev_hi + 1, next_lo - 1)
-            coef = rules.late_coef_scaled(order, w)
-            if coef > 0:
-                time_dim.SetCumulVarSoftUpperBound(index, order.sla_deadline_s - self.t0_s, coef)
-                bound += coef * horizon_s
+            soft = _soft_bound(order, rules.late_coef_scaled(order, w), oext, node)
+            if soft is not None:
+                time_dim.SetCumulVarSoftUpperBound(index, soft[0] - self.t0_s, soft[1])
+                bound += soft[1] * horizon_s
             if order.allow_unassigned:
-                penalty = rules.penalty_scaled(order, w)
+                penalty = int(round(left_out[node]))
             else:
                 penalty = mandatory
             routing.AddDisjunction([index], penalty)
@@ -624,3 +626,21 @@ class RoutingModel:
                 index = assignment.Value(routing.NextVar(index))
             sequences.append(seq)
         return Solution(sequences, status, int(assignment.ObjectiveValue()), first_s, count, search_s)
+
+
+def _soft_bound(order, late_coef: int, oext, node: int) -> tuple[int, int] | None:
+    """The one soft upper bound OR-Tools allows per visit: (epoch second, scaled units per
+    second after it). Without optimised SLA targets: the soft deadline and its lateness
+    coefficient, exactly. With them (``rules.target_rows``) the rule book's price is a step at
+    the deadline plus linear costs after up to three times; here: the earliest of those times
+    with the sum of the linear coefficients (exact beyond the last one, dearer before it), the
+    step left out. The plan is priced by the rule book before it is kept."""
+    points: list[tuple[int, float]] = [(int(order.sla_deadline_s), float(late_coef))] if late_coef > 0 else []
+    if oext.shape[1]:
+        for at, coef in ((rules.OX_RESPONSE_AT, rules.OX_RESPONSE_COEF), (rules.OX_MEAN_AT, rules.OX_MEAN_COEF)):
+            if oext[coef, node] > 0:
+                points.append((int(oext[at, node]), float(oext[coef, node])))
+    if not points:
+        return None
+    total = int(round(sum(c for _, c in points)))
+    return (min(t for t, _ in points), total) if total > 0 else None

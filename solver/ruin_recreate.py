@@ -40,6 +40,15 @@ MAX_STRING = 10.0  # L_max: longest removed string
 BLINK = 0.01  # probability of skipping an insertion position
 INSERT_NEIGHBOURS = 40  # an order is tried in the routes of its nearest orders (then anywhere)
 RETRY_LEFT_OUT = 10  # orders left out of the plan retried per step (besides the ruined ones)
+# An optional ruined order that fits no route near it tries this many other routes, drawn at
+# random. Trying every route made a step cost O(routes): at 5000 orders (500 routes) steps were
+# 8.2x (skills day) and 5.5x (synthetic Porto day) slower than at 200 orders; with 16, 2.0x and
+# 2.4x, and plans better at equal CPU time (benchmarks/RESULTS.md, "Search for the dispatcher's day").
+FALLBACK_ROUTES = 16
+# Of the RETRY_LEFT_OUT, first those among the ruin seed's neighbours, where the ruin just made
+# room (skills day, 5000 orders, 4 CPU-s: 1473 -> 1334 left out; with 5: 1345; with 20 of 20:
+# 1319 but the synthetic Porto day worse at 200 and 1000 orders).
+RETRY_NEAR = 10
 
 
 @njit(cache=True, nogil=True)
@@ -49,7 +58,7 @@ def update_route(inst, st, r):
     assignment costs on the way, and ``rules.route_cost`` for routes whose price depends on
     their schedule (``rich``: breaks, working time, soft deadlines)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
@@ -145,11 +154,13 @@ def _with_insert(inst, st, r, ins_u, ins_after, buf):
 def _best_in_route(inst, st, u, r, best, buf):
     """Best insertion of ``u`` into route ``r``: (delta, node to insert after) or (best, -1)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     xto_s, xfrom_s, xto_m, xfrom_m = xtra[0], xtra[1], xtra[2], xtra[3]
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     found = -1
     if not allowed[u, r] or load[r] + demand[u] > cap[r]:
+        return best, found
+    if pneed.shape[1] > 0 and not _parts_fit(pneed, pstock, nxt, loc.shape[0], r, u):
         return best, found
     n = loc.shape[0]
     s = n + 2 * r
@@ -175,6 +186,8 @@ def _best_in_route(inst, st, u, r, best, buf):
                 delta -= rules.arc_cost(a[r], b[r], sp, dur, dist, xto_s, xfrom_s, xto_m, xfrom_m, lp, lq)
             if late[u] > 0.0 and start > sla[u]:
                 delta += late[u] * (start - sla[u])
+            if oext.shape[1] > 0:
+                delta += rules.target_cost(oext, u, start)
             # ``delta`` (the arcs and u's own lateness) screens positions: what the insertion
             # adds later in the route only raises the price.
             if delta < best and np.random.random() >= BLINK:
@@ -193,6 +206,24 @@ def _best_in_route(inst, st, u, r, best, buf):
         p = q
         lp = lq
     return best, found
+
+
+@njit(cache=True, nogil=True)
+def _parts_fit(pneed, pstock, nxt, n, r, u):
+    """Whether route ``r``'s van holds the parts of its orders and ``u``'s (the rule book's
+    parts rule, ``rules._load_and_who``, checked before positions are tried)."""
+    s = n + 2 * r
+    for q in range(pneed.shape[1]):
+        if pneed[u, q] == 0.0:
+            continue
+        used = pneed[u, q]
+        node = nxt[s]
+        while node != s + 1:
+            used += pneed[node, q]
+            node = nxt[node]
+        if used > pstock[r, q]:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)
@@ -222,7 +253,7 @@ def insert(inst, st, u, stamp, cstamp, tick, buf, anywhere):
     ``anywhere``, every route); leaves it out when that costs more than its penalty. Returns the
     route (-1: left out)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     nv = vstart.shape[0]
     best = pen[u]
@@ -249,7 +280,10 @@ def insert(inst, st, u, stamp, cstamp, tick, buf, anywhere):
                 best_r = r
                 best_p = p
     if best_r < 0 and anywhere:
-        for r in range(nv):
+        # A mandatory order (left out: BIG) tries every route; an optional one a sample.
+        every = pen[u] >= BIG
+        for j in range(nv if every else FALLBACK_ROUTES):
+            r = j if every else np.random.randint(0, nv)
             if stamp[r] != tick and rlen[r] > 0:
                 stamp[r] = tick
                 best, p = _best_in_route(inst, st, u, r, best, buf)
@@ -280,9 +314,9 @@ def _route_nodes(st, n, r, out):
 @njit(cache=True, nogil=True)
 def ruin(inst, st, removed, rstamp, tick, buf, touched):
     """String removals around a random seed order: returns (orders removed into ``removed``,
-    routes ruined into ``touched``)."""
+    routes ruined into ``touched``, the seed order or -1)."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]
@@ -293,7 +327,7 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
             used += 1
             total += rlen[r]
     if used == 0:
-        return 0, 0
+        return 0, 0, -1
     ls_max = min(MAX_STRING, total / used)
     ks_max = 4.0 * AVG_REMOVED / (1.0 + ls_max) - 1.0
     ks = int(np.random.random() * ks_max) + 1
@@ -305,7 +339,7 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
             seed = c
             break
     if seed < 0:
-        return 0, 0
+        return 0, 0, -1
     n_removed = 0
     ruined = 0
     for k in range(neigh.shape[1]):
@@ -351,7 +385,7 @@ def ruin(inst, st, removed, rstamp, tick, buf, touched):
                 removed[n_removed] = buf[i]
                 n_removed += 1
         update_route(inst, st, r)
-    return n_removed, ruined
+    return n_removed, ruined, seed
 
 
 @njit(cache=True, nogil=True)
@@ -374,7 +408,7 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
     ``best_st`` the best seen (both updated). Returns the number of improvements of the best.
     ``scal`` (st[8]) = [current cost, best cost]."""
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     nxt, prv, rte, dep, lat, load, rlen, rcost, scal = st
     n = loc.shape[0]
     nv = vstart.shape[0]
@@ -407,19 +441,29 @@ def run(inst, st, best_st, iters, t_from, t_to, far):
         save_prv[:] = prv
         save_rte[:] = rte
         tick += 1
-        k, n_touched = ruin(inst, st, removed, rstamp, tick, buf, touched)
+        k, n_touched, ruin_seed = ruin(inst, st, removed, rstamp, tick, buf, touched)
         for i in range(n_touched):
             dirty[touched[i]] = step
         # Orders the plan leaves out are retried too, a few at a time: retrying all of them at
         # every step made a step cost O(left out × routes) on over-subscribed days (1000
-        # orders with 350 left out: ~60 steps/s).
+        # orders with 350 left out: ~60 steps/s). First those near the ruin's seed, where the
+        # ruin just made room; then others drawn at random.
         n_ruined = k
+        if ruin_seed >= 0:
+            for j in range(neigh.shape[1]):
+                if k - n_ruined >= RETRY_NEAR:
+                    break
+                u = neigh[ruin_seed, j]
+                if rte[u] < 0 and _not_in(removed, n_ruined, u):
+                    removed[k] = u
+                    k += 1
+        n_near = k
         n_out = 0
         for u in range(n):
-            if rte[u] < 0 and _not_in(removed, n_ruined, u):
+            if rte[u] < 0 and _not_in(removed, n_near, u):
                 out_pool[n_out] = u
                 n_out += 1
-        retry = min(n_out, RETRY_LEFT_OUT)
+        retry = min(n_out, RETRY_LEFT_OUT - (n_near - n_ruined))
         for i in range(retry):
             j = i + int(np.random.random() * (n_out - i))
             out_pool[i], out_pool[j] = out_pool[j], out_pool[i]

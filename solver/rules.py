@@ -26,7 +26,13 @@ The rules
   for an open route). The engineer leaves as late as the first visit allows (breaks due before
   it are taken before leaving when they fit, and then do not count).
 - **Lateness**: a soft SLA costs ``lateness_cost_per_hour × priority factor`` per hour after
-  the deadline; a hard SLA is a window end.
+  the deadline; a hard SLA is a window end. The priority factor includes the closure factor
+  (``closure_factor``: older orders and orders visited before without closing weigh more).
+- **SLA targets** optimised (``SolveOptions.sla_targets``) add, per visit, ``target_cost``: a
+  step when service starts after the deadline, and a cost per second that service starts
+  beyond the response targets after the order's creation (``target_rows``); it is part of the
+  visit's lateness cost. An order left out pays, on top of its penalty, ``target_cost`` at the
+  end of the plan (``left_out_costs``).
 - **Overtime**: a route may end after its shift's end, and work longer than its working-time
   limit, by the engineer's overtime allowance (the hard limits are ``solver.vehicles``'); the
   overtime is the larger of the two excesses and costs ``overtime_cost_per_hour``.
@@ -64,6 +70,7 @@ from solver.model import (
     Problem,
     SlaMode,
     SolveOptions,
+    TargetMode,
 )
 
 INF = np.inf
@@ -71,31 +78,83 @@ INF = np.inf
 # Fields of the instance tuple, by position (numba unpacks tuples; names here for Python).
 FIELDS = ("loc", "service", "wlo", "whi", "demand", "sla", "late", "pen", "allowed", "pref", "vstart", "vend",
           "slo", "shi", "maxw", "speed", "a", "b", "cap", "span", "vflags", "bofs", "be", "bl", "bd", "dur", "dist",
-          "neigh", "vclass", "xtra", "vext", "pneed", "pstock")
+          "neigh", "vclass", "xtra", "vext", "pneed", "pstock", "oext")
 # ``vflags`` bits per vehicle: EXACT, its routes need the full ``schedule`` to be checked;
 # RICH, their price depends on their schedule. ``xtra`` rows: travel to / from the extra site
 # (seconds, then metres). ``vext`` rows per vehicle: soft end, soft working limit, overtime
 # cost per second, seconds worked this week before the plan, fairness cost per squared second.
 # ``pneed`` (orders × parts) and ``pstock`` (vehicles × parts): the parts that constrain.
+# ``oext``: per-order extras, float (OEXT_ROWS, n), or (OEXT_ROWS, 0) when no order has any:
+# rows OX_OVERDUE_AT (the deadline after which the overdue step is due; inf: none),
+# OX_OVERDUE_COST (the step, scaled units), OX_RESPONSE_AT / OX_RESPONSE_COEF (creation + the
+# maximum response; scaled units per second started after it) and OX_MEAN_AT / OX_MEAN_COEF
+# (the same for the mean-response target); see ``target_rows``.
 # Kept few: compiled helpers that take the tuple copy it on each call.
 EXACT = 1
 RICH = 2
 OT_END, OT_WORK, OT_COEF, HIST_S, FAIR_COEF = range(5)
+OX_OVERDUE_AT, OX_OVERDUE_COST, OX_RESPONSE_AT, OX_RESPONSE_COEF, OX_MEAN_AT, OX_MEAN_COEF = range(6)
+OEXT_ROWS = 6
 
 
 # --------------------------------------------------------------------------------------------
 # Coefficients, in cost units and in the search's scaled units
 
 
+# Closure: why these numbers: a day open weighs like a tenth of a priority step, a failed
+# visit like half of one (the customer already waited once); capped at the factor between LOW
+# and HIGH times two, so age never outweighs a mandatory order or a CRITICAL one by much.
+CLOSURE_PER_DAY = 0.1
+CLOSURE_PER_ATTEMPT = 0.5
+CLOSURE_FACTOR_MAX = 4.0
+
+
+def closure_factor(order: Order) -> float:
+    """min(4, 1 + 0.1 × days open + 0.5 × earlier attempts): how much an order's age and
+    failed visits raise its priority (1 for a new order)."""
+    return min(CLOSURE_FACTOR_MAX, 1.0 + CLOSURE_PER_DAY * order.age_s / 86400.0 + CLOSURE_PER_ATTEMPT * order.attempts)
+
+
+def priority_factor(order: Order) -> float:
+    """What scales an order's lateness, target and unassigned costs: its priority's factor
+    times its closure factor."""
+    return PRIORITY_FACTOR[order.priority] * closure_factor(order)
+
+
 def lateness_cost_per_hour(order: Order) -> float:
     """Cost units per hour after a soft SLA deadline, before the ``lateness`` weight."""
-    return order.lateness_cost_per_hour * PRIORITY_FACTOR[order.priority]
+    return order.lateness_cost_per_hour * priority_factor(order)
 
 
 def unassigned_penalty(order: Order) -> float:
     """Cost units for leaving ``order`` unassigned, before the ``unassigned`` weight."""
     base = DEFAULT_UNASSIGNED_PENALTY if order.unassigned_penalty is None else order.unassigned_penalty
-    return base * PRIORITY_FACTOR[order.priority]
+    return base * priority_factor(order)
+
+
+def target_rows(orders, options: SolveOptions) -> np.ndarray:
+    """``oext``'s rows for ``orders`` under the optimised SLA targets of ``options``, in scaled
+    units (the priority factor and the ``lateness`` weight applied); (OEXT_ROWS, 0) when no
+    target is optimised. See ``SlaTargets`` in the proto for the rule in words."""
+    t = options.sla_targets
+    if t is None or not t.optimised:
+        return np.zeros((OEXT_ROWS, 0))
+    scale = options.weights.lateness * COST_SCALE
+    out = np.zeros((OEXT_ROWS, len(orders)))
+    out[[OX_OVERDUE_AT, OX_RESPONSE_AT, OX_MEAN_AT]] = INF
+    for k, o in enumerate(orders):
+        f = scale * priority_factor(o)
+        if t.overdue_mode is TargetMode.OPTIMISED and o.sla_deadline_s is not None and o.sla_mode is SlaMode.SOFT:
+            out[OX_OVERDUE_AT, k], out[OX_OVERDUE_COST, k] = o.sla_deadline_s, f * t.overdue_breach_cost
+        if o.create_time_s is None:
+            continue
+        if t.max_response_mode is TargetMode.OPTIMISED:
+            out[OX_RESPONSE_AT, k] = o.create_time_s + t.max_response_s
+            out[OX_RESPONSE_COEF, k] = f * t.response_breach_cost_per_hour / 3600.0
+        if t.mean_response_mode is TargetMode.OPTIMISED:
+            out[OX_MEAN_AT, k] = o.create_time_s + t.max_mean_response_s
+            out[OX_MEAN_COEF, k] = f * t.mean_response_cost_per_hour / 3600.0
+    return out
 
 
 def late_coef_scaled(order: Order, w: ObjectiveWeights) -> int:
@@ -139,7 +198,30 @@ def first_time_fix_probability(order: Order, engineer: Engineer, ftf: FirstTimeF
     if not order.required_skills:
         return ftf.max_probability
     margin = min(engineer.skill_level(req.name, at_s) - req.min_level for req in order.required_skills)
-    return float(min(ftf.max_probability, ftf.base_probability + ftf.per_level * max(0, margin)))
+    return float(_chance(np.asarray(margin, dtype=np.float64), ftf))
+
+
+def first_time_fix_matrix(problem: Problem) -> np.ndarray:
+    """``first_time_fix_probability`` of every order (rows) and engineer (columns), at once."""
+    ftf = problem.options.first_time_fix
+    m = len(problem.engineers)
+    levels: dict[str, np.ndarray] = {}
+    for j, engineer in enumerate(problem.engineers):
+        for name, level in engineer.skills:
+            levels.setdefault(name, np.zeros(m))[j] = level
+    margin = np.full((len(problem.orders), m), np.inf)
+    for i, order in enumerate(problem.orders):
+        for req in order.required_skills:
+            margin[i] = np.minimum(margin[i], levels.get(req.name, np.zeros(m)) - req.min_level)
+    return _chance(margin, ftf)
+
+
+def _chance(margin: np.ndarray, ftf: FirstTimeFix) -> np.ndarray:
+    """The curve: base at margin 0, ``per_level`` more per level above, at most the maximum
+    (an infinite margin: no skill required)."""
+    with np.errstate(invalid="ignore"):
+        raw = ftf.base_probability + ftf.per_level * np.maximum(0.0, margin)
+    return np.where(np.isinf(margin), ftf.max_probability, np.minimum(ftf.max_probability, raw))
 
 
 def vehicle_extras(problem: Problem, vehicles, served: np.ndarray) -> dict:
@@ -264,9 +346,57 @@ def _gap(be, bl, bd, b0i, q0, q1, t, d, bstart):
     return gap_t + rest, broken
 
 
+def plan_end_s(problem) -> float:
+    """The end of the plan's last shift (-inf without shifts)."""
+    return float(max((s.end_s for e in problem.engineers for s in e.shifts), default=-INF))
+
+
+def left_out_costs(oext: np.ndarray, end_s: float) -> np.ndarray:
+    """Scaled target price of leaving each order of ``oext`` out: ``target_cost`` as if it were
+    served at ``end_s``, the end of the plan (``plan_end_s``), added to its unassigned penalty
+    so that leaving an order out never dodges a target it would breach."""
+    return np.asarray([target_cost(oext, u, end_s) for u in range(oext.shape[1])])
+
+
+def left_out_prices(problem, orders) -> np.ndarray:
+    """Scaled price of leaving each of ``orders`` (Order objects of ``problem`` or a new one)
+    out: ``penalty_scaled`` plus, with optimised SLA targets, ``left_out_costs``; inf for a
+    mandatory order. Every stage prices an order left out with this."""
+    w = problem.options.weights
+    price = np.asarray([penalty_scaled(o, w) if o.allow_unassigned else INF for o in orders], dtype=np.float64)
+    oext = target_rows(orders, problem.options)
+    if oext.shape[1]:
+        price += left_out_costs(oext, plan_end_s(problem))
+    return price
+
+
 @njit(cache=True, nogil=True)
-def _visit(wlo, whi, service, sla, late, u, ready):
-    """(start, violations, lateness cost) of a visit to ``u`` ready at ``ready``."""
+def target_cost(oext, u, start):
+    """Scaled price of the optimised SLA targets for order ``u`` starting at ``start``: the
+    overdue step, then a linear cost past each response target (``target_rows``)."""
+    cost = 0.0
+    if start > oext[OX_OVERDUE_AT, u]:
+        cost += oext[OX_OVERDUE_COST, u]
+    if start > oext[OX_RESPONSE_AT, u]:
+        cost += oext[OX_RESPONSE_COEF, u] * (start - oext[OX_RESPONSE_AT, u])
+    if start > oext[OX_MEAN_AT, u]:
+        cost += oext[OX_MEAN_COEF, u] * (start - oext[OX_MEAN_AT, u])
+    return cost
+
+
+@njit(cache=True, nogil=True)
+def target_costs(oext, cand, starts, out):
+    """``target_cost`` of ``cand[i]`` at each finite ``starts[i, j]`` into ``out[i, j]``."""
+    for i in range(starts.shape[0]):
+        for j in range(starts.shape[1]):
+            s = starts[i, j]
+            out[i, j] = target_cost(oext, cand[i], s) if s < INF else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _visit(wlo, whi, service, sla, late, oext, u, ready):
+    """(start, violations, lateness cost) of a visit to ``u`` ready at ``ready``; the lateness
+    cost includes the optimised SLA targets' (``target_cost``)."""
     start = window_start(wlo, whi, u, ready)
     viol = 0
     if start == INF:
@@ -275,6 +405,8 @@ def _visit(wlo, whi, service, sla, late, u, ready):
     cost = 0.0
     if late[u] > 0.0 and start > sla[u]:
         cost = late[u] * (start - sla[u])
+    if oext.shape[1] > 0:
+        cost += target_cost(oext, u, start)
     return start, viol, cost
 
 
@@ -289,7 +421,7 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
     working-time limit exceeded (capacity and who may serve are ``violations``' business).
     """
     (loc, service, wlo, whi, demand, sla, late, pen, allowed, pref, vstart, vend, slo, shi, maxw,
-     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock) = inst
+     speed, a, b, cap, span, vflags, bofs, be, bl, bd, dur, dist, neigh, vclass, xtra, vext, pneed, pstock, oext) = inst
     xto_s, xfrom_s = xtra[0], xtra[1]
     sp = speed[r]
     t0 = slo[r]
@@ -307,7 +439,7 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
             u = nodes[k]
             lu = loc[u]
             ready = t + travel_s(dur, xto_s, xfrom_s, sp, prev, lu)
-            start, v, c = _visit(wlo, whi, service, sla, late, u, ready)
+            start, v, c = _visit(wlo, whi, service, sla, late, oext, u, ready)
             arrivals[k] = ready
             starts[k] = start
             viol += v
@@ -346,7 +478,7 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
                     continue
                 for j2 in range(j, nb + 1):
                     ready, broken = _gap(be, bl, bd, b0i, j, j2, tt[k, j], d, nob)
-                    start, v, c = _visit(wlo, whi, service, sla, late, u, ready)
+                    start, v, c = _visit(wlo, whi, service, sla, late, oext, u, ready)
                     nv_ = vv[k, j] + broken + v
                     nt = start + service[u]
                     nc = cc[k, j] + c
@@ -406,7 +538,7 @@ def schedule(inst, r, nodes, m, arrivals, starts, bstart):
             jn = taken[k + 1] if k + 1 < m else best_j
             d_k = travel_s(dur, xto_s, xfrom_s, sp, prev, lu)
             ready, broken = _gap(be, bl, bd, b0i, jt, jn, t, d_k, bstart)
-            start, v, c = _visit(wlo, whi, service, sla, late, u, ready)
+            start, v, c = _visit(wlo, whi, service, sla, late, oext, u, ready)
             arrivals[k] = ready
             starts[k] = start
             t = start + service[u]
@@ -477,6 +609,24 @@ def violations(inst, r, nodes, m, arrivals, starts, bstart):
     """``schedule``'s broken rules plus capacity and who may serve (0: the route is feasible)."""
     viol, late_cost, depart, end = schedule(inst, r, nodes, m, arrivals, starts, bstart)
     return viol + _load_and_who(inst, r, nodes, m)
+
+
+@njit(cache=True, nogil=True)
+def earliest_alone(inst, u):
+    """The earliest service start of order ``u`` alone on the route of a vehicle that may
+    serve it (``allowed``), keeping every rule (breaks, windows, shift end, working time,
+    capacity); inf when no vehicle can."""
+    allowed = inst[8]
+    nodes = np.empty(1, dtype=np.int64)
+    nodes[0] = u
+    arr = np.empty(1)
+    sts = np.empty(1)
+    nob = np.empty(0)
+    best = INF
+    for r in range(allowed.shape[1]):
+        if allowed[u, r] and violations(inst, r, nodes, 1, arr, sts, nob) == 0 and sts[0] < best:
+            best = sts[0]
+    return best
 
 
 @njit(cache=True, nogil=True)
@@ -562,18 +712,15 @@ def checked_cost(inst, r, nodes, m, arrivals, starts, bstart):
 def exact_vehicles(inst) -> np.ndarray:
     """Vehicles whose routes need the full ``schedule`` to be checked: breaks, or a working-time
     limit shorter than the shift, which the windows' latest-start bounds do not capture."""
-    parts = np.zeros(inst.v, dtype=np.bool_)
-    if inst.part_need is not None and inst.part_need.shape[1]:
-        # Vehicles that could run short of a part its orders need: the full check counts parts.
-        parts = (inst.part_stock < (inst.part_need * inst.allowed.any(axis=1)[:, None]).sum(axis=0)[None, :]).any(axis=1)
-    return np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v] or parts[v]
+    # Parts are checked like the capacity, by the construction and the kernel, before positions.
+    return np.asarray([len(inst.breaks[v]) > 0 or inst.max_work[v] < inst.shift_hi[v] - inst.shift_lo[v]
                        for v in range(inst.v)], dtype=np.bool_)
 
 
 def rich_vehicles(inst) -> np.ndarray:
     """Vehicles whose insertion price depends on the rest of the route (breaks, working-time
     cost or limit, soft deadlines anywhere): priced by ``route_cost`` rather than the arcs."""
-    late_any = bool(np.asarray(inst.late_coef).any())
+    late_any = bool(np.asarray(inst.late_coef).any()) or _oext(inst).shape[1] > 0
     priced = np.zeros(inst.v, dtype=np.bool_)
     if inst.ot_coef is not None:
         priced |= inst.ot_coef > 0
@@ -642,7 +789,16 @@ def pack(inst, neigh: np.ndarray | None = None, vclass: np.ndarray | None = None
         _vext(inst),
         np.zeros((n, 0)) if inst.part_need is None else np.ascontiguousarray(inst.part_need, dtype=np.float64),
         np.zeros((nv, 0)) if inst.part_stock is None else np.ascontiguousarray(inst.part_stock, dtype=np.float64),
+        _oext(inst),
     )
+
+
+def _oext(inst) -> np.ndarray:
+    """The instance's ``oext`` (``target_rows``), (OEXT_ROWS, 0) when it has none."""
+    oext = getattr(inst, "oext", None)
+    if oext is None or oext.shape[1] == 0 or not (oext[[OX_OVERDUE_COST, OX_RESPONSE_COEF, OX_MEAN_COEF]] > 0).any():
+        return np.zeros((OEXT_ROWS, 0))
+    return np.ascontiguousarray(oext, dtype=np.float64)
 
 
 def _int64(m: np.ndarray) -> np.ndarray:
@@ -721,7 +877,7 @@ def slot_insertions(inst, flat, offsets, u, slot_lo, slot_hi, pos, cost, broken,
     every rule is priced, and a vehicle's answer is the cheapest of those whenever it has one
     (positions that break rules may be missing). Overwrites ``u``'s windows in ``inst`` (the
     caller's copy)."""
-    loc, service, wlo, whi, sla, late, allowed = inst[0], inst[1], inst[2], inst[3], inst[5], inst[6], inst[8]
+    loc, service, wlo, whi, sla, late, allowed, oext = inst[0], inst[1], inst[2], inst[3], inst[5], inst[6], inst[8], inst[33]
     vstart, vend, slo, shi, speed = inst[10], inst[11], inst[12], inst[13], inst[15]
     dur, xto_s, xfrom_s = inst[25], inst[29][0], inst[29][1]
     nv = offsets.shape[0] - 1
@@ -755,7 +911,7 @@ def slot_insertions(inst, flat, offsets, u, slot_lo, slot_hi, pos, cost, broken,
             if p == m:
                 break
             v = flat[lo + p]
-            st, _, _ = _visit(wlo, whi, service, sla, late, v, t + travel_s(dur, xto_s, xfrom_s, sp, prev, loc[v]))
+            st, _, _ = _visit(wlo, whi, service, sla, late, oext, v, t + travel_s(dur, xto_s, xfrom_s, sp, prev, loc[v]))
             t = st + service[v]
             prev = loc[v]
         # Latest starts that keep every later window (the last one) and the shift's end.

@@ -55,8 +55,11 @@ class RuleBook:
         self.problem, self.vehicles = problem, vehicles
         self.inst = construction.prepare(problem, matrices, vehicles, allowed, np.arange(n), assignment_cost)
         self.packed = rules.pack(self.inst)
+        # Windows of follow-ups before ``plan_rules`` cut them to their intervals.
+        self.uncut_windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.nbreaks = [len(b) for b in self.inst.breaks]
         self.break_duration = [[d for _, _, d in b] for b in self.inst.breaks]
+        self._alone: dict[int, int | None] = {}  # order -> ``next_possible``
 
     def time(self, v: int, seq: Sequence[int]) -> Timing:
         """Times vehicle ``v`` visiting ``seq`` (order indices)."""
@@ -82,6 +85,15 @@ class RuleBook:
             cost_scaled=float(cost), travel_cost_scaled=float(arcs + span * (end - depart)) if m else 0.0,
             overtime_s=int(math.ceil(over_s)), overtime_cost_scaled=float(over_cost), fairness_cost_scaled=float(fair_cost),
         )
+
+    def next_possible(self, i: int) -> int | None:
+        """The earliest start of order ``i`` alone on the route of a vehicle that may serve it
+        (``rules.earliest_alone``); None when none can. Kept per order: it does not depend on
+        the plan."""
+        if i not in self._alone:
+            t = rules.earliest_alone(self.packed, i)
+            self._alone[i] = int(t) if np.isfinite(t) else None
+        return self._alone[i]
 
     def times(self, sequences: Sequence[Sequence[int]]) -> list[Timing]:
         return [self.time(v, seq) for v, seq in enumerate(sequences)]

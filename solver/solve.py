@@ -103,7 +103,7 @@ def solve(
     solution = replace(solution, sequences=sequences)
     problem = asked  # reported with the caller's own windows
     routes = build_routes(problem, matrices, vehicles, sequences, timings)
-    unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles, linked)
+    unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles, book, linked)
     terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
     kpis = compute_kpis(problem, routes, unassigned)
     stats = SolveStats(
@@ -147,7 +147,7 @@ def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, o
     timings = book.times(sequences)
     routes = build_routes(problem, matrices, vehicles, sequences, timings)
     solution = Solution(sequences, SolveStatus.TIME_LIMIT, objective_scaled, elapsed_s, 0, elapsed_s)
-    unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles)
+    unassigned = _unassigned(problem, matrices, feas, routes, solution, vehicles, book)
     terms = breakdown(problem, routes, unassigned, costs, replan_ctx)
     stats = SolveStats(
         status=SolveStatus.TIME_LIMIT, objective=terms.total,
@@ -158,7 +158,7 @@ def _snapshot(problem, matrices, vehicles, feas, costs, replan_ctx, sequences, o
     return Plan(problem.label, routes, unassigned, compute_kpis(problem, routes, unassigned), stats)
 
 
-def _unassigned(problem, matrices, feas, routes, solution, vehicles, linked=None) -> tuple[Unassigned, ...]:
+def _unassigned(problem, matrices, feas, routes, solution, vehicles, book: RuleBook, linked=None) -> tuple[Unassigned, ...]:
     visited = {visit.order_index for route in routes for visit in route.visits}
     engineers = problem.engineers
     out = []
@@ -184,7 +184,8 @@ def _unassigned(problem, matrices, feas, routes, solution, vehicles, linked=None
             nearest = allowed[int(np.argmin(matrices.duration_s[vehicles.start_loc[allowed], i]))]
             example = int(vehicles.engineer[nearest])
             detail = _DETAILS[reason]
-        out.append(Unassigned(order.id, i, reason, engineers[example].id if example >= 0 else "", detail))
+        next_s = None if i in feas.reasons or (linked and i in linked) else book.next_possible(i)
+        out.append(Unassigned(order.id, i, reason, engineers[example].id if example >= 0 else "", detail, next_s))
     return tuple(out)
 
 

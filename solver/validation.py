@@ -18,6 +18,7 @@ from solver.model import (
     LatLng,
     Order,
     Problem,
+    SlaTargets,
     SolveOptions,
 )
 
@@ -171,6 +172,8 @@ def _check_order(c: _Collector, p: str, order: Order, engineer_ids: set[str], li
     if order.unassigned_penalty is not None:
         _check_amount(c, f"{p}.unassigned_penalty", order.unassigned_penalty, L.MAX_PENALTY)
     c.check(0 <= order.demand <= L.MAX_LOAD, f"{p}.demand", f"must be in [0, {L.MAX_LOAD}], got {order.demand}")
+    _check_duration(c, f"{p}.age", order.age_s, max_s=L.MAX_AGE_S)
+    c.check(0 <= order.attempts <= L.MAX_ATTEMPTS, f"{p}.attempt_count", f"must be in [0, {L.MAX_ATTEMPTS}], got {order.attempts}")
     if len(order.required_skills) > limits.max_skills:
         c.add(f"{p}.required_skills", f"at most {limits.max_skills} skills are accepted")
     names: set[str] = set()
@@ -332,6 +335,8 @@ def _check_options(c: _Collector, p: str, o: SolveOptions) -> None:
             "must not be below base_probability")
     _check_amount(c, f"{p}.first_time_fix.revisit_cost", ftf.revisit_cost, L.MAX_COST)
     c.check(o.solution_limit >= 0, f"{p}.solution_limit", f"must not be negative, got {o.solution_limit}")
+    if o.sla_targets is not None:
+        _check_targets(c, f"{p}.sla_targets", o.sla_targets)
     model = o.travel_model
     if isinstance(model, GreatCircleModel):
         mp = f"{p}.travel_model.great_circle"
@@ -345,6 +350,17 @@ def _check_options(c: _Collector, p: str, o: SolveOptions) -> None:
             f"{mp}.detour_factor",
             f"must be in [{L.MIN_DETOUR:g}, {L.MAX_DETOUR:g}], got {model.detour_factor}",
         )
+
+
+def _check_targets(c: _Collector, p: str, t: SlaTargets) -> None:
+    c.check(math.isfinite(t.max_overdue_rate) and 0.0 <= t.max_overdue_rate <= 1.0, f"{p}.max_overdue_rate",
+            f"must be a rate in [0, 1], got {t.max_overdue_rate}")
+    _check_duration(c, f"{p}.max_mean_response", t.max_mean_response_s, positive=True)
+    _check_duration(c, f"{p}.max_response", t.max_response_s, positive=True)
+    for name in ("overdue_breach_cost", "response_breach_cost_per_hour", "mean_response_cost_per_hour"):
+        _check_amount(c, f"{p}.{name}", getattr(t, name), L.MAX_COST)
+    c.check(0 <= t.max_orders_at_risk <= L.MAX_ORDERS_AT_RISK, f"{p}.max_orders_at_risk",
+            f"must be in [0, {L.MAX_ORDERS_AT_RISK}], got {t.max_orders_at_risk}")
 
 
 def _check_horizon(c: _Collector, problem: Problem) -> None:

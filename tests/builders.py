@@ -58,6 +58,7 @@ def valid_request() -> pb.SolveRequest:
                 "slaDeadline": at(240), "createTime": at(-60), "priority": "PRIORITY_HIGH",
                 "requiredSkills": [{"name": "hvac", "minLevel": 2}], "preferredEngineerIds": ["e1"],
                 "excludedEngineerIds": ["e2"], "demand": 1, "parts": [{"sku": "filter", "quantity": 1}],
+                "age": "86400s", "attemptCount": 1,
             },
             order("o2", 0, 3) | {
                 "requiredEngineerIds": ["e1", "e2"], "mandatory": True,
@@ -75,4 +76,8 @@ def valid_request() -> pb.SolveRequest:
             engineer("e2", 1, 1, speedFactor=0.8),
         ],
         fairnessWeight=0.5, firstTimeFix={"revisitCost": 30, "targetRate": 0.85},
+        slaTargets={"maxOverdueRate": 0.05, "overdueMode": "TARGET_MODE_OPTIMISED", "maxMeanResponse": "7200s",
+                    "meanResponseMode": "TARGET_MODE_REPORTED", "maxResponse": "14400s",
+                    "maxResponseMode": "TARGET_MODE_OPTIMISED", "overdueBreachCost": 50, "responseBreachCostPerHour": 20,
+                    "meanResponseCostPerHour": 5, "maxOrdersAtRisk": 10},
     )

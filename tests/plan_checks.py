@@ -99,6 +99,72 @@ def assert_plan_obeys_hard_rules(request: pb.SolveRequest, response: pb.SolveRes
     assert sorted(seen + unassigned) == sorted(orders), "every order is either visited once or unassigned"
     for u in response.unassigned_orders:
         assert u.reason != pb.UNASSIGNED_REASON_UNSPECIFIED
+    _check_next_possible_times(request, response)
+    _check_targets(request, response)
+
+
+_SERVABLE_ALONE = {pb.NOT_SERVED_FOR_COST, pb.SOLVE_INCOMPLETE}  # the only reasons with a next possible time
+
+
+def _check_next_possible_times(request: pb.SolveRequest, response) -> None:
+    """A next possible time lies in some shift and in one of the order's windows (before a hard
+    deadline); orders that no shift can serve alone have none."""
+    orders = {o.id: o for o in request.orders}
+    shifts = [(_s(s.start_time), _s(s.end_time)) for e in request.engineers for s in e.shifts]
+    for u in response.unassigned_orders:
+        if u.reason not in _SERVABLE_ALONE:
+            assert not u.HasField("next_possible_time"), f"{u.order_id}: no shift can serve it alone"
+        if not u.HasField("next_possible_time"):
+            continue
+        t, order = _s(u.next_possible_time), orders[u.order_id]
+        assert any(lo <= t and t + order.service_duration.seconds <= hi for lo, hi in shifts), f"{u.order_id}: in a shift"
+        if order.time_windows:
+            assert any((not w.HasField("start_time") or t >= _s(w.start_time)) and (not w.HasField("end_time") or t <= _s(w.end_time))
+                       for w in order.time_windows), f"{u.order_id}: next possible time inside a window"
+        if order.sla_mode == pb.SLA_MODE_HARD and order.HasField("sla_deadline"):
+            assert t <= _s(order.sla_deadline), f"{u.order_id}: next possible time before the hard deadline"
+
+
+def _check_targets(request: pb.SolveRequest, response) -> None:
+    """The SLA target report agrees with the visits: the overdue rate, the responses, the
+    verdicts and margins, and the orders at risk (smallest slack first, bounded)."""
+    k = response.kpis
+    if not request.options.HasField("sla_targets"):
+        assert not k.targets and not k.orders_at_risk
+        return
+    t = request.options.sla_targets
+    max_response = t.max_response.seconds if t.HasField("max_response") else 4 * 3600
+    orders = {o.id: o for o in request.orders}
+    visits = [v for r in response.routes for v in r.visits]
+    deadline = [v for v in visits if orders[v.order_id].HasField("sla_deadline")]
+    # Orders left out with a deadline before the plan's end are overdue too.
+    end = max(_s(s.end_time) for e in request.engineers for s in e.shifts)
+    left_due = [u for u in response.unassigned_orders
+                if orders[u.order_id].HasField("sla_deadline") and _s(orders[u.order_id].sla_deadline) <= end]
+    overdue = sum(1 for v in deadline if _s(v.start_time) > _s(orders[v.order_id].sla_deadline)) + len(left_due)
+    deadline += left_due
+    responses = [_s(v.arrival_time) - _s(orders[v.order_id].create_time) for v in visits if orders[v.order_id].HasField("create_time")]
+    by_kind = {r.kind: r for r in k.targets}
+    assert set(by_kind) == {pb.TARGET_KIND_OVERDUE_RATE, pb.TARGET_KIND_MEAN_RESPONSE, pb.TARGET_KIND_MAX_RESPONSE}
+    assert abs(by_kind[pb.TARGET_KIND_OVERDUE_RATE].actual - (overdue / len(deadline) if deadline else 0.0)) < 1e-9
+    assert by_kind[pb.TARGET_KIND_OVERDUE_RATE].breaching_orders == overdue
+    assert abs(by_kind[pb.TARGET_KIND_MAX_RESPONSE].actual - (max(responses) if responses else 0.0)) < 1e-6
+    assert abs(by_kind[pb.TARGET_KIND_MEAN_RESPONSE].actual - (sum(responses) / len(responses) if responses else 0.0)) < 1e-6
+    assert by_kind[pb.TARGET_KIND_MAX_RESPONSE].breaching_orders == sum(1 for r in responses if r > max_response)
+    for r in k.targets:
+        assert r.met == (r.actual <= r.target) and abs(r.margin - (r.target - r.actual)) < 1e-6
+        assert r.cost >= 0 and (r.mode == pb.TARGET_MODE_OPTIMISED or r.cost == 0)
+    slacks = [a.slack.seconds for a in k.orders_at_risk]
+    assert slacks == sorted(slacks) and all(s < 3600 for s in slacks)
+    assert len(slacks) <= (t.max_orders_at_risk if t.HasField("max_orders_at_risk") else 10)
+    for a in k.orders_at_risk:
+        o, v = orders[a.order_id], next(v for v in visits if v.order_id == a.order_id)
+        own = []
+        if o.HasField("sla_deadline"):
+            own.append(_s(o.sla_deadline) - _s(v.start_time))
+        if o.HasField("create_time"):
+            own.append(_s(o.create_time) + max_response - _s(v.arrival_time))
+        assert a.slack.seconds == min(own), a.order_id
 
 
 def _check_follow_up(order, route, visit, visit_at) -> None:

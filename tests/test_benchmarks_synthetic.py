@@ -77,3 +77,17 @@ def test_rejects_bad_arguments() -> None:
         make_problem(0)
     with pytest.raises(ValueError):
         make_problem(10, city="atlantis")
+
+
+def test_backlog_and_slot_deadline_switches() -> None:
+    """The switches the SLA-target benchmark uses: a shorter backlog, and appointments due at
+    their slot's end; the default day is unchanged by them."""
+    default = make_problem(300, seed=4)
+    assert make_problem(300, seed=4, backlog_s=4 * 3600, slot_deadlines=False) == default
+    day = make_problem(300, seed=4, backlog_s=2 * 3600, slot_deadlines=True)
+    shift_start = day.engineers[0].shifts[0].start_s
+    assert all(shift_start - 2 * 3600 <= o.create_time_s <= shift_start for o in day.orders)
+    slotted = [o for o in day.orders if o.time_windows]
+    assert slotted and all(o.sla_deadline_s == o.time_windows[0].end_s for o in slotted)
+    assert all(o.sla_deadline_s == o.create_time_s + 4 * 3600 for o in day.orders if not o.time_windows)
+    assert validate(day) == []

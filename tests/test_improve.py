@@ -13,7 +13,7 @@ import numpy as np
 from benchmarks.evaluate import evaluate
 from solver import construction, improve, rules
 from solver import ruin_recreate as kernel
-from solver.model import SolveStatus
+from solver.model import SlaTargets, SolveStatus, TargetMode
 from solver.routing_model import RoutingModel, SearchConfig
 from solver.schedule import RuleBook
 from tests.test_construction import C101, _synthetic, _vrptw
@@ -74,6 +74,32 @@ def test_kernel_costs_match_a_plain_recomputation() -> None:
     left_out = [u for u in range(inst.n) if all(u not in s for s in local)]
     expected = sum(st[7]) + sum(inst.penalty[u] if np.isfinite(inst.penalty[u]) else kernel.BIG for u in left_out)
     assert math.isclose(kernel.total_cost(packed, st), expected, rel_tol=1e-12)
+
+
+def test_kernel_prices_optimised_sla_targets_as_the_rule_book() -> None:
+    """With every SLA target optimised (a 1 h response target, so that it bites) the kernel's
+    route prices, and the plan it improves, are the rule book's over the whole problem."""
+    problem, matrices, vehicles, allowed, served = _synthetic(60)
+    targets = SlaTargets(overdue_mode=TargetMode.OPTIMISED, max_response_s=3600, max_response_mode=TargetMode.OPTIMISED,
+                         max_mean_response_s=1800, mean_response_mode=TargetMode.OPTIMISED)
+    problem = replace(problem, options=replace(problem.options, sla_targets=targets))
+    inst = construction.prepare(problem, matrices, vehicles, allowed, served)
+    packed = improve.pack(inst)
+    assert packed[rules.FIELDS.index("oext")].shape == (rules.OEXT_ROWS, inst.n)
+    assert (packed[20] & rules.RICH).all(), "target prices depend on the schedule"
+    local = _local(inst, construction.construct(inst))
+    st = improve._state(inst, packed, local)
+    book = RuleBook(problem, matrices, vehicles, allowed)
+    plain = RuleBook(replace(problem, options=replace(problem.options, sla_targets=None)), matrices, vehicles, allowed)
+    dearer = 0
+    for v in range(inst.v):
+        seq = [int(inst.served[u]) for u in local[v]]
+        assert math.isclose(st[7][v], book.time(v, seq).cost_scaled, rel_tol=1e-9), v
+        dearer += book.time(v, seq).cost_scaled > plain.time(v, seq).cost_scaled + 1e-6
+    assert dearer > 0, "some route pays for breaching a target"
+    result = improve.improve(inst, construction.construct(inst), budget_s=0.3, seed=1)
+    assert result.cost <= result.start_cost
+    assert math.isclose(result.cost, book.objective(result.sequences, served), rel_tol=1e-9)
 
 
 def test_improved_plan_keeps_every_rule_and_never_costs_more() -> None:

@@ -8,9 +8,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from dispatch_service import convert
 from dispatch_service.api.v1 import dispatch_pb2 as pb
 from dispatch_service.errors import field_violations
-from dispatch_service import convert
 from solver.limits import Limits
 from solver.validation import validate
 from tests.builders import at, valid_request
@@ -84,6 +84,16 @@ CASES = [
     ("skill-expiry-year-9999", lambda r: r.engineers[0].skills[0].valid_until.FromJsonString("9999-12-31T00:00:00Z"), "engineers[0].skills[0].valid_until", "2100"),
     ("fairness-negative", lambda r: setattr(r.options, "fairness_weight", -1.0), "options.fairness_weight", "[0,"),
     ("ftf-probability-above-one", lambda r: setattr(r.options.first_time_fix, "base_probability", 1.5), "options.first_time_fix.base_probability", "[0, 1]"),
+    ("age-negative", lambda r: setattr(r.orders[0].age, "seconds", -1), "orders[0].age", "non-negative"),
+    ("age-over-ten-years", lambda r: setattr(r.orders[0].age, "seconds", 3651 * 86400), "orders[0].age", "at most"),
+    ("attempts-negative", lambda r: setattr(r.orders[0], "attempt_count", -2), "orders[0].attempt_count", "[0, 1000]"),
+    ("target-overdue-rate-above-one", lambda r: setattr(r.options.sla_targets, "max_overdue_rate", 1.5), "options.sla_targets.max_overdue_rate", "[0, 1]"),
+    ("target-response-zero", lambda r: setattr(r.options.sla_targets.max_response, "seconds", 0), "options.sla_targets.max_response", "positive"),
+    ("target-mean-response-huge", lambda r: setattr(r.options.sla_targets.max_mean_response, "seconds", 10**7), "options.sla_targets.max_mean_response", "at most"),
+    ("target-mode-unknown", lambda r: setattr(r.options.sla_targets, "overdue_mode", 9), "options.sla_targets.overdue_mode", "TARGET_MODE_"),
+    ("target-breach-cost-nan", lambda r: setattr(r.options.sla_targets, "overdue_breach_cost", math.nan), "options.sla_targets.overdue_breach_cost", "finite"),
+    ("target-response-cost-negative", lambda r: setattr(r.options.sla_targets, "response_breach_cost_per_hour", -1.0), "options.sla_targets.response_breach_cost_per_hour", "[0,"),
+    ("orders-at-risk-too-many", lambda r: setattr(r.options.sla_targets, "max_orders_at_risk", 5000), "options.sla_targets.max_orders_at_risk", "[0, 1000]"),
     ("horizon-too-long", lambda r: r.engineers[1].shifts.add(start_time=r.engineers[1].shifts[0].end_time).end_time.FromJsonString("2027-06-01T00:00:00Z"), "engineers", "31 days"),
 ]
 
@@ -112,7 +122,8 @@ def test_the_base_request_converts_and_validates_cleanly():
 # Through the real server: a few cases of each kind, to show admission maps them to
 # INVALID_ARGUMENT with BadRequest field violations (the table itself runs directly above).
 GRPC_CASES = [c for c in CASES if c[0] in {"order-id-duplicate", "latitude-nan", "window-inverted", "priority-unknown",
-                                            "order-location-missing", "penalty-nan"}]
+                                            "order-location-missing", "penalty-nan", "attempts-negative",
+                                            "target-mode-unknown"}]
 
 
 @pytest.mark.parametrize("mutate,field,words", [c[1:] for c in GRPC_CASES], ids=[c[0] for c in GRPC_CASES])

@@ -7,7 +7,8 @@
 - The break placement finds a feasible schedule whenever one exists (brute force over every
   placement on small routes).
 
-Random problems with breaks, several windows, soft SLAs, speed factors and hourly costs.
+Random problems with breaks, several windows, soft SLAs, speed factors, hourly costs, optimised
+SLA targets and closure factors (age, attempts).
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ from solver.model import (
     SearchMode,
     Shift,
     SlaMode,
+    SlaTargets,
     SolveOptions,
+    TargetMode,
     TimeWindow,
     TravelMatrices,
 )
@@ -123,13 +126,22 @@ def problems(draw, max_orders: int = 14) -> Problem:
             time_windows=windows, sla_deadline_s=sla, sla_mode=draw(st.sampled_from([SlaMode.SOFT, SlaMode.SOFT, SlaMode.HARD])),
             lateness_cost_per_hour=draw(st.sampled_from([10.0, 60.0])), priority=draw(st.sampled_from(list(Priority))),
             unassigned_penalty=draw(st.sampled_from([None, 500.0])),
+            create_time_s=day - draw(st.integers(0, 4)) * 3600 if draw(st.booleans()) else None,
+            age_s=draw(st.sampled_from([0, 0, 3 * 86_400])), attempts=draw(st.sampled_from([0, 0, 2])),
         ))
     consume = draw(st.booleans())
     options = SolveOptions(time_limit_s=0.4, random_seed=draw(st.integers(0, 3)),
                            fairness_weight=draw(st.sampled_from([0.0, 0.0, 3.0])),
                            search_mode=SearchMode.CONSUME_ALL_TIME if consume else SearchMode.RETURN_FAST,
-                           solution_limit=0 if consume else 40)
+                           solution_limit=0 if consume else 40, sla_targets=draw(st.sampled_from(_TARGETS)))
     return Problem(tuple(orders), tuple(engineers), options)
+
+
+# SLA targets: none, all optimised (with a short response target so that it bites), the
+# overdue step alone.
+_TARGETS = (None, SlaTargets(overdue_mode=TargetMode.OPTIMISED, max_response_s=3 * 3600, max_response_mode=TargetMode.OPTIMISED,
+                             mean_response_mode=TargetMode.OPTIMISED),
+            SlaTargets(overdue_mode=TargetMode.OPTIMISED))
 
 
 def _planned(plan) -> list[PlannedRoute]:

@@ -1,6 +1,8 @@
 """Side-by-side tables (gap % per instance, per suite and time limit) from benchmark JSON files.
 
 Usage: python benchmarks/recorded/merge.py a.json b.json ... (records of several runs merged).
+The skills and realistic days get ``benchmarks.report.days_tables`` instead (run from the
+repository root so that ``benchmarks`` imports).
 """
 import json, sys, statistics
 from collections import defaultdict
@@ -14,7 +16,8 @@ for r in recs:
     if r["solver"] not in solvers:
         solvers.append(r["solver"])
 order = [s for s in ("dispatch", "pyvrp", "vroom") if s in solvers]
-for (suite, limit) in sorted({(k[0], k[1]) for k in by}):
+DAYS = ("skills", "realistic")
+for (suite, limit) in sorted({(k[0], k[1]) for k in by if k[0] not in DAYS}):
     keys = sorted(k for k in by if k[0] == suite and k[1] == limit)
     print(f"\n**{suite} @ {limit:g} s** (gap % to best known; * = infeasible or error)\n")
     print("| instance | " + " | ".join(order) + " |")
@@ -47,3 +50,7 @@ for (suite, limit) in sorted({(k[0], k[1]) for k in by}):
                     classes[cls][s].append(r["gap_pct"])
         for cls in sorted(classes):
             print(f"| {cls} mean | " + " | ".join(f"{statistics.mean(classes[cls][s]):.2f}" if classes[cls][s] else "–" for s in order) + " |")
+days = [r for r in recs if r["suite"] in DAYS]
+if days:
+    from benchmarks.report import Record, days_tables
+    print(days_tables([Record(**r) for r in days]))

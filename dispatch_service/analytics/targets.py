@@ -21,12 +21,13 @@ import numpy as np
 import pandas as pd
 
 from dispatch_service.analytics.records import DAY_S
+from solver.model import DEFAULT_MAX_MEAN_RESPONSE_S, DEFAULT_MAX_OVERDUE_RATE
 
 
 @dataclass(frozen=True)
 class Targets:
-    response_mean_max_s: float = 2 * 3600.0
-    overdue_rate_max: float = 0.05
+    response_mean_max_s: float = float(DEFAULT_MAX_MEAN_RESPONSE_S)  # the plan's targets too
+    overdue_rate_max: float = DEFAULT_MAX_OVERDUE_RATE
     first_time_fix_min: float = 0.85
     closure_rate_min: float = 0.95
     follow_up_min_days: float = 3.0

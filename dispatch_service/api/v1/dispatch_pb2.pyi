@@ -40,6 +40,19 @@ class TerritoryMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TERRITORY_MODE_HARD: _ClassVar[TerritoryMode]
     TERRITORY_MODE_SOFT: _ClassVar[TerritoryMode]
 
+class TargetMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TARGET_MODE_UNSPECIFIED: _ClassVar[TargetMode]
+    TARGET_MODE_REPORTED: _ClassVar[TargetMode]
+    TARGET_MODE_OPTIMISED: _ClassVar[TargetMode]
+
+class TargetKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TARGET_KIND_UNSPECIFIED: _ClassVar[TargetKind]
+    TARGET_KIND_OVERDUE_RATE: _ClassVar[TargetKind]
+    TARGET_KIND_MEAN_RESPONSE: _ClassVar[TargetKind]
+    TARGET_KIND_MAX_RESPONSE: _ClassVar[TargetKind]
+
 class GeometryFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     GEOMETRY_FORMAT_UNSPECIFIED: _ClassVar[GeometryFormat]
@@ -165,6 +178,13 @@ PRIORITY_CRITICAL: Priority
 TERRITORY_MODE_UNSPECIFIED: TerritoryMode
 TERRITORY_MODE_HARD: TerritoryMode
 TERRITORY_MODE_SOFT: TerritoryMode
+TARGET_MODE_UNSPECIFIED: TargetMode
+TARGET_MODE_REPORTED: TargetMode
+TARGET_MODE_OPTIMISED: TargetMode
+TARGET_KIND_UNSPECIFIED: TargetKind
+TARGET_KIND_OVERDUE_RATE: TargetKind
+TARGET_KIND_MEAN_RESPONSE: TargetKind
+TARGET_KIND_MAX_RESPONSE: TargetKind
 GEOMETRY_FORMAT_UNSPECIFIED: GeometryFormat
 GEOMETRY_FORMAT_NONE: GeometryFormat
 GEOMETRY_FORMAT_ENCODED_POLYLINE: GeometryFormat
@@ -299,7 +319,7 @@ class PlannedRoute(_message.Message):
     def __init__(self, engineer_id: _Optional[str] = ..., shift_index: _Optional[int] = ..., order_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("id", "location", "service_duration", "time_windows", "sla_deadline", "sla_mode", "lateness_cost_per_hour", "priority", "required_skills", "required_engineer_ids", "preferred_engineer_ids", "excluded_engineer_ids", "create_time", "mandatory", "unassigned_penalty", "demand", "parts", "follow_up")
+    __slots__ = ("id", "location", "service_duration", "time_windows", "sla_deadline", "sla_mode", "lateness_cost_per_hour", "priority", "required_skills", "required_engineer_ids", "preferred_engineer_ids", "excluded_engineer_ids", "create_time", "mandatory", "unassigned_penalty", "demand", "parts", "follow_up", "age", "attempt_count")
     ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     SERVICE_DURATION_FIELD_NUMBER: _ClassVar[int]
@@ -318,6 +338,8 @@ class Order(_message.Message):
     DEMAND_FIELD_NUMBER: _ClassVar[int]
     PARTS_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_UP_FIELD_NUMBER: _ClassVar[int]
+    AGE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_COUNT_FIELD_NUMBER: _ClassVar[int]
     id: str
     location: _latlng_pb2.LatLng
     service_duration: _duration_pb2.Duration
@@ -336,7 +358,9 @@ class Order(_message.Message):
     demand: int
     parts: _containers.RepeatedCompositeFieldContainer[PartNeed]
     follow_up: FollowUp
-    def __init__(self, id: _Optional[str] = ..., location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., time_windows: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., sla_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sla_mode: _Optional[_Union[SlaMode, str]] = ..., lateness_cost_per_hour: _Optional[float] = ..., priority: _Optional[_Union[Priority, str]] = ..., required_skills: _Optional[_Iterable[_Union[SkillRequirement, _Mapping]]] = ..., required_engineer_ids: _Optional[_Iterable[str]] = ..., preferred_engineer_ids: _Optional[_Iterable[str]] = ..., excluded_engineer_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mandatory: _Optional[bool] = ..., unassigned_penalty: _Optional[float] = ..., demand: _Optional[int] = ..., parts: _Optional[_Iterable[_Union[PartNeed, _Mapping]]] = ..., follow_up: _Optional[_Union[FollowUp, _Mapping]] = ...) -> None: ...
+    age: _duration_pb2.Duration
+    attempt_count: int
+    def __init__(self, id: _Optional[str] = ..., location: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., time_windows: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., sla_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sla_mode: _Optional[_Union[SlaMode, str]] = ..., lateness_cost_per_hour: _Optional[float] = ..., priority: _Optional[_Union[Priority, str]] = ..., required_skills: _Optional[_Iterable[_Union[SkillRequirement, _Mapping]]] = ..., required_engineer_ids: _Optional[_Iterable[str]] = ..., preferred_engineer_ids: _Optional[_Iterable[str]] = ..., excluded_engineer_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mandatory: _Optional[bool] = ..., unassigned_penalty: _Optional[float] = ..., demand: _Optional[int] = ..., parts: _Optional[_Iterable[_Union[PartNeed, _Mapping]]] = ..., follow_up: _Optional[_Union[FollowUp, _Mapping]] = ..., age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., attempt_count: _Optional[int] = ...) -> None: ...
 
 class PartNeed(_message.Message):
     __slots__ = ("sku", "quantity")
@@ -481,7 +505,7 @@ class Break(_message.Message):
     def __init__(self, earliest_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class SolveOptions(_message.Message):
-    __slots__ = ("time_limit", "search_mode", "random_seed", "objective_weights", "travel_model", "non_preferred_engineer_cost", "solution_limit", "geometry_format", "fairness_weight", "first_time_fix")
+    __slots__ = ("time_limit", "search_mode", "random_seed", "objective_weights", "travel_model", "non_preferred_engineer_cost", "solution_limit", "geometry_format", "fairness_weight", "first_time_fix", "sla_targets")
     TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
     SEARCH_MODE_FIELD_NUMBER: _ClassVar[int]
     RANDOM_SEED_FIELD_NUMBER: _ClassVar[int]
@@ -492,6 +516,7 @@ class SolveOptions(_message.Message):
     GEOMETRY_FORMAT_FIELD_NUMBER: _ClassVar[int]
     FAIRNESS_WEIGHT_FIELD_NUMBER: _ClassVar[int]
     FIRST_TIME_FIX_FIELD_NUMBER: _ClassVar[int]
+    SLA_TARGETS_FIELD_NUMBER: _ClassVar[int]
     time_limit: _duration_pb2.Duration
     search_mode: SearchMode
     random_seed: int
@@ -502,7 +527,8 @@ class SolveOptions(_message.Message):
     geometry_format: GeometryFormat
     fairness_weight: float
     first_time_fix: FirstTimeFixModel
-    def __init__(self, time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., search_mode: _Optional[_Union[SearchMode, str]] = ..., random_seed: _Optional[int] = ..., objective_weights: _Optional[_Union[ObjectiveWeights, _Mapping]] = ..., travel_model: _Optional[_Union[TravelModel, _Mapping]] = ..., non_preferred_engineer_cost: _Optional[float] = ..., solution_limit: _Optional[int] = ..., geometry_format: _Optional[_Union[GeometryFormat, str]] = ..., fairness_weight: _Optional[float] = ..., first_time_fix: _Optional[_Union[FirstTimeFixModel, _Mapping]] = ...) -> None: ...
+    sla_targets: SlaTargets
+    def __init__(self, time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., search_mode: _Optional[_Union[SearchMode, str]] = ..., random_seed: _Optional[int] = ..., objective_weights: _Optional[_Union[ObjectiveWeights, _Mapping]] = ..., travel_model: _Optional[_Union[TravelModel, _Mapping]] = ..., non_preferred_engineer_cost: _Optional[float] = ..., solution_limit: _Optional[int] = ..., geometry_format: _Optional[_Union[GeometryFormat, str]] = ..., fairness_weight: _Optional[float] = ..., first_time_fix: _Optional[_Union[FirstTimeFixModel, _Mapping]] = ..., sla_targets: _Optional[_Union[SlaTargets, _Mapping]] = ...) -> None: ...
 
 class FirstTimeFixModel(_message.Message):
     __slots__ = ("base_probability", "per_level", "max_probability", "revisit_cost", "target_rate")
@@ -517,6 +543,60 @@ class FirstTimeFixModel(_message.Message):
     revisit_cost: float
     target_rate: float
     def __init__(self, base_probability: _Optional[float] = ..., per_level: _Optional[float] = ..., max_probability: _Optional[float] = ..., revisit_cost: _Optional[float] = ..., target_rate: _Optional[float] = ...) -> None: ...
+
+class SlaTargets(_message.Message):
+    __slots__ = ("max_overdue_rate", "overdue_mode", "max_mean_response", "mean_response_mode", "max_response", "max_response_mode", "overdue_breach_cost", "response_breach_cost_per_hour", "mean_response_cost_per_hour", "max_orders_at_risk")
+    MAX_OVERDUE_RATE_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_MODE_FIELD_NUMBER: _ClassVar[int]
+    MAX_MEAN_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    MEAN_RESPONSE_MODE_FIELD_NUMBER: _ClassVar[int]
+    MAX_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    MAX_RESPONSE_MODE_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_BREACH_COST_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_BREACH_COST_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    MEAN_RESPONSE_COST_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    MAX_ORDERS_AT_RISK_FIELD_NUMBER: _ClassVar[int]
+    max_overdue_rate: float
+    overdue_mode: TargetMode
+    max_mean_response: _duration_pb2.Duration
+    mean_response_mode: TargetMode
+    max_response: _duration_pb2.Duration
+    max_response_mode: TargetMode
+    overdue_breach_cost: float
+    response_breach_cost_per_hour: float
+    mean_response_cost_per_hour: float
+    max_orders_at_risk: int
+    def __init__(self, max_overdue_rate: _Optional[float] = ..., overdue_mode: _Optional[_Union[TargetMode, str]] = ..., max_mean_response: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., mean_response_mode: _Optional[_Union[TargetMode, str]] = ..., max_response: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_response_mode: _Optional[_Union[TargetMode, str]] = ..., overdue_breach_cost: _Optional[float] = ..., response_breach_cost_per_hour: _Optional[float] = ..., mean_response_cost_per_hour: _Optional[float] = ..., max_orders_at_risk: _Optional[int] = ...) -> None: ...
+
+class TargetResult(_message.Message):
+    __slots__ = ("kind", "mode", "target", "actual", "met", "margin", "breaching_orders", "cost")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    ACTUAL_FIELD_NUMBER: _ClassVar[int]
+    MET_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    BREACHING_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
+    kind: TargetKind
+    mode: TargetMode
+    target: float
+    actual: float
+    met: bool
+    margin: float
+    breaching_orders: int
+    cost: float
+    def __init__(self, kind: _Optional[_Union[TargetKind, str]] = ..., mode: _Optional[_Union[TargetMode, str]] = ..., target: _Optional[float] = ..., actual: _Optional[float] = ..., met: _Optional[bool] = ..., margin: _Optional[float] = ..., breaching_orders: _Optional[int] = ..., cost: _Optional[float] = ...) -> None: ...
+
+class OrderAtRisk(_message.Message):
+    __slots__ = ("order_id", "slack", "kind")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SLACK_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    slack: _duration_pb2.Duration
+    kind: TargetKind
+    def __init__(self, order_id: _Optional[str] = ..., slack: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., kind: _Optional[_Union[TargetKind, str]] = ...) -> None: ...
 
 class ObjectiveWeights(_message.Message):
     __slots__ = ("travel", "lateness", "unassigned")
@@ -627,19 +707,21 @@ class BreakTaken(_message.Message):
     def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class UnassignedOrder(_message.Message):
-    __slots__ = ("order_id", "reason", "example_engineer_id", "detail")
+    __slots__ = ("order_id", "reason", "example_engineer_id", "detail", "next_possible_time")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     EXAMPLE_ENGINEER_ID_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_POSSIBLE_TIME_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     reason: UnassignedReason
     example_engineer_id: str
     detail: str
-    def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[_Union[UnassignedReason, str]] = ..., example_engineer_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+    next_possible_time: _timestamp_pb2.Timestamp
+    def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[_Union[UnassignedReason, str]] = ..., example_engineer_id: _Optional[str] = ..., detail: _Optional[str] = ..., next_possible_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PlanKpis(_message.Message):
-    __slots__ = ("orders_total", "orders_served", "orders_unassigned", "orders_with_deadline", "on_time_count", "overdue_count", "on_time_rate", "overdue_rate", "total_lateness", "mean_response_time", "p90_response_time", "total_travel_duration", "total_travel_distance_meters", "total_service_duration", "total_working_duration", "utilization", "workload_spread", "workload_cv", "total_overtime", "routes_with_overtime", "expected_first_time_fix_rate", "first_time_fix_target", "follow_ups_due", "follow_ups_planned_in_window", "follow_up_same_engineer_rate", "fairness_index", "longest_day", "shortest_rest", "max_consecutive_days")
+    __slots__ = ("orders_total", "orders_served", "orders_unassigned", "orders_with_deadline", "on_time_count", "overdue_count", "on_time_rate", "overdue_rate", "total_lateness", "mean_response_time", "p90_response_time", "total_travel_duration", "total_travel_distance_meters", "total_service_duration", "total_working_duration", "utilization", "workload_spread", "workload_cv", "total_overtime", "routes_with_overtime", "expected_first_time_fix_rate", "first_time_fix_target", "follow_ups_due", "follow_ups_planned_in_window", "follow_up_same_engineer_rate", "fairness_index", "longest_day", "shortest_rest", "max_consecutive_days", "targets", "orders_at_risk")
     ORDERS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     ORDERS_SERVED_FIELD_NUMBER: _ClassVar[int]
     ORDERS_UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
@@ -669,6 +751,8 @@ class PlanKpis(_message.Message):
     LONGEST_DAY_FIELD_NUMBER: _ClassVar[int]
     SHORTEST_REST_FIELD_NUMBER: _ClassVar[int]
     MAX_CONSECUTIVE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_AT_RISK_FIELD_NUMBER: _ClassVar[int]
     orders_total: int
     orders_served: int
     orders_unassigned: int
@@ -698,7 +782,9 @@ class PlanKpis(_message.Message):
     longest_day: _duration_pb2.Duration
     shortest_rest: _duration_pb2.Duration
     max_consecutive_days: int
-    def __init__(self, orders_total: _Optional[int] = ..., orders_served: _Optional[int] = ..., orders_unassigned: _Optional[int] = ..., orders_with_deadline: _Optional[int] = ..., on_time_count: _Optional[int] = ..., overdue_count: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., overdue_rate: _Optional[float] = ..., total_lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., mean_response_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., p90_response_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_distance_meters: _Optional[int] = ..., total_service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_working_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., utilization: _Optional[_Iterable[_Union[EngineerUtilization, _Mapping]]] = ..., workload_spread: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workload_cv: _Optional[float] = ..., total_overtime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., routes_with_overtime: _Optional[int] = ..., expected_first_time_fix_rate: _Optional[float] = ..., first_time_fix_target: _Optional[float] = ..., follow_ups_due: _Optional[int] = ..., follow_ups_planned_in_window: _Optional[int] = ..., follow_up_same_engineer_rate: _Optional[float] = ..., fairness_index: _Optional[float] = ..., longest_day: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., shortest_rest: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_consecutive_days: _Optional[int] = ...) -> None: ...
+    targets: _containers.RepeatedCompositeFieldContainer[TargetResult]
+    orders_at_risk: _containers.RepeatedCompositeFieldContainer[OrderAtRisk]
+    def __init__(self, orders_total: _Optional[int] = ..., orders_served: _Optional[int] = ..., orders_unassigned: _Optional[int] = ..., orders_with_deadline: _Optional[int] = ..., on_time_count: _Optional[int] = ..., overdue_count: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., overdue_rate: _Optional[float] = ..., total_lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., mean_response_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., p90_response_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_travel_distance_meters: _Optional[int] = ..., total_service_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_working_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., utilization: _Optional[_Iterable[_Union[EngineerUtilization, _Mapping]]] = ..., workload_spread: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workload_cv: _Optional[float] = ..., total_overtime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., routes_with_overtime: _Optional[int] = ..., expected_first_time_fix_rate: _Optional[float] = ..., first_time_fix_target: _Optional[float] = ..., follow_ups_due: _Optional[int] = ..., follow_ups_planned_in_window: _Optional[int] = ..., follow_up_same_engineer_rate: _Optional[float] = ..., fairness_index: _Optional[float] = ..., longest_day: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., shortest_rest: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_consecutive_days: _Optional[int] = ..., targets: _Optional[_Iterable[_Union[TargetResult, _Mapping]]] = ..., orders_at_risk: _Optional[_Iterable[_Union[OrderAtRisk, _Mapping]]] = ...) -> None: ...
 
 class EngineerUtilization(_message.Message):
     __slots__ = ("engineer_id", "working_duration", "available_duration", "service_duration", "travel_duration", "utilization")
