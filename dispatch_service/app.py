@@ -105,7 +105,8 @@ class App:
         self.quick = quick  # evaluation, insertion, matrices: never behind a long solve
         self.limits = Limits(max_orders=config.max_orders, max_engineers=config.max_engineers)
         self.metrics: Any = None  # dispatch_service.metrics.Metrics when metrics are on
-        self.jobs = JobRegistry(pool, errors.job_failure, retention_s=config.job_retention_s, db_path=config.jobs_db, clock=config.clock)
+        self.jobs = JobRegistry(pool, errors.job_failure, retention_s=config.job_retention_s, db_path=config.jobs_db, clock=config.clock,
+                                lease_s=config.jobs_lease_s)
         # Plans in force whose admission passed and whose timing the quick worker keeps:
         # digest -> (engineer ids, order ids), for repeated insertion questions.
         self._known_plans: OrderedDict[bytes, tuple[frozenset[str], frozenset[str]]] = OrderedDict()
@@ -118,10 +119,12 @@ class App:
         self.jobs.close()
 
     # -- admission ----------------------------------------------------------------------------
-    def admit(self, request: pb.SolveRequest, prefix: str = "", solving: bool = True) -> Problem:
+    def admit(self, request: pb.SolveRequest, prefix: str = "", solving: bool = True, limits: Limits | None = None) -> Problem:
         """The request as a valid problem; raises ``InvalidProblem`` naming every bad field (paths
-        start with ``prefix``, e.g. ``problem.``) or, for a model too large, ``TooLarge``."""
-        too_large = self.counts(request, prefix)
+        start with ``prefix``, e.g. ``problem.``) or, for a model too large, ``TooLarge``.
+        ``limits``: the counts allowed (``SolveLarge`` allows more orders); the server's by default."""
+        limits = limits or self.limits
+        too_large = self.counts(request, prefix, limits)
         if too_large:
             raise InvalidProblem(too_large)  # from the list lengths, before anything is built
         violations: list[Violation] = []
@@ -130,7 +133,7 @@ class App:
         problem, found = convert.request_to_problem(request, prefix=prefix)
         violations += found
         seen = {v.field for v in violations}
-        violations += [Violation(prefix + v.field, v.description) for v in validate(problem, self.limits) if prefix + v.field not in seen]
+        violations += [Violation(prefix + v.field, v.description) for v in validate(problem, limits) if prefix + v.field not in seen]
         if not any(v.field in (prefix + "orders", prefix + "engineers") for v in violations):
             violations += service_violations(problem, travel.service(), prefix)
         if violations:
@@ -139,14 +142,15 @@ class App:
             self._check_model_size(problem, prefix)
         return problem
 
-    def counts(self, request: pb.SolveRequest, prefix: str = "") -> list[Violation]:
+    def counts(self, request: pb.SolveRequest, prefix: str = "", limits: Limits | None = None) -> list[Violation]:
         """Limits decided from list lengths alone (nothing converted yet)."""
+        limits = limits or self.limits
         n = convert.request_sizes(request)
         out = []
-        if n.orders > self.limits.max_orders:
-            out.append(Violation(f"{prefix}orders", f"at most {self.limits.max_orders} orders are accepted, got {n.orders}"))
-        if n.engineers > self.limits.max_engineers:
-            out.append(Violation(f"{prefix}engineers", f"at most {self.limits.max_engineers} engineers are accepted, got {n.engineers}"))
+        if n.orders > limits.max_orders:
+            out.append(Violation(f"{prefix}orders", f"at most {limits.max_orders} orders are accepted, got {n.orders}"))
+        if n.engineers > limits.max_engineers:
+            out.append(Violation(f"{prefix}engineers", f"at most {limits.max_engineers} engineers are accepted, got {n.engineers}"))
         if out:
             return out
         if n.replan_states > n.engineers + COUNT_SLACK:
@@ -186,10 +190,11 @@ class App:
             )])
 
     # -- budget and running -------------------------------------------------------------------
-    def solve_task(self, problem: Problem, **kwargs) -> SolveTask:
-        """A solve for a worker, with the configured back-end for requests split into regions."""
-        return SolveTask(problem, self.limits, region_orders=self.region_orders, backend=self.config.backend,
-                         ray_address=self.ray_address, **kwargs)
+    def solve_task(self, problem: Problem, limits: Limits | None = None, **kwargs) -> SolveTask:
+        """A solve for a worker, with the configured back-end for requests split into regions;
+        ``limits``: the request's size limits (default the server's; large requests have theirs)."""
+        return SolveTask(problem, self.limits if limits is None else limits, region_orders=self.region_orders,
+                         backend=self.config.backend, ray_address=self.ray_address, **kwargs)
 
     def budget(self, problem: Problem, call: Call, started: float, share: float = 1.0) -> Problem:
         """The problem with its time limit cut to the caller's budget: what admission used, and
@@ -229,11 +234,16 @@ class App:
         return failures.Unavailable(str(exc))
 
     # -- Solve ----------------------------------------------------------------------------------
-    def solve(self, request: pb.SolveRequest, call: Call) -> pb.SolveResponse:
+    def solve(self, request: pb.SolveRequest, call: Call, limits: Limits | None = None) -> pb.SolveResponse:
         started = time.perf_counter()
-        problem = self.admit(request, solving=not request.validate_only)
+        limits = limits or self.limits
+        problem = self.admit(request, solving=not request.validate_only, limits=limits)
         if request.validate_only:
             return convert.validated_response(request.label)
+        return self.solve_admitted(problem, call, started, limits)
+
+    def solve_admitted(self, problem: Problem, call: Call, started: float, limits: Limits) -> pb.SolveResponse:
+        """``Solve`` after admission (``started``: when the call's budget began)."""
         problem = self.budget(problem, call, started)
         limit_s = problem.options.time_limit_s
         best: list[Plan] = []  # the latest snapshot: the answer if the service must stop the search
@@ -245,7 +255,7 @@ class App:
         solve_started = time.perf_counter()
         # Snapshots only as a fallback here (nobody watches a unary call): seldom, so building
         # them costs the search little.
-        task = self.solve_task(problem, progress=True, progress_plans=True, progress_interval_s=SOLVE_SNAPSHOT_INTERVAL_S)
+        task = self.solve_task(problem, limits, progress=True, progress_plans=True, progress_interval_s=SOLVE_SNAPSHOT_INTERVAL_S)
         try:
             plan = result(self.run(self.pool, task, call, on_progress=keep, time_limit_s=limit_s))
         except WorkerOverrun as exc:
@@ -636,6 +646,12 @@ class App:
     def value(outcome: Outcome, kind: str):
         """``result`` for modules that extend the app (they do not import it back)."""
         return result(outcome, kind)
+
+    def solve_large(self, chunks: Iterator[pb.SolveLargeRequest], call: Call) -> Iterator[pb.SolveLargeResponse]:
+        """SolveLarge: the request collected from its chunks, then ``Solve``'s path (``large_rpc``)."""
+        from dispatch_service.large_rpc import solve_large
+
+        return solve_large(self, chunks, call)
 
     def analyze_history(self, requests: Iterator[pb.AnalyzeHistoryRequest], call: Call) -> pb.AnalyzeHistoryResponse:
         """AnalyzeHistory: the stream's records analysed in a solver worker (``analytics_rpc``)."""

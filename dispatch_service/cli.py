@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return build_main(argv[2:])
     args = parser.parse_args(argv)
     if args.command in ("serve", "console"):
-        from dispatch_service.jobs import JobsDatabaseError
+        from dispatch_service.jobstore import JobsDatabaseError
         from dispatch_service.server import serve
 
         try:

@@ -29,6 +29,9 @@ class ServerConfig:
     max_message_bytes: int = 32 * 1024 * 1024
     max_orders: int = 20_000
     max_engineers: int = 2_000
+    # SolveLarge (requests streamed in chunks): orders allowed, and bytes of all chunks together.
+    max_large_orders: int = 100_000
+    max_large_request_bytes: int = 1024 * 1024 * 1024
     shutdown_grace_s: float = 10.0
     reflection: bool = False  # off unless enabled: it lists the API to anyone who connects
     rpc_threads: int = 32  # handler threads; solves wait in them without holding the GIL
@@ -74,7 +77,10 @@ class ServerConfig:
     switch_interval_ms: float = 1.0
     # Solve jobs (StartSolve): how long finished jobs are kept, and where (None: memory only).
     job_retention_s: float = 24 * 3600.0
-    jobs_db: str | None = None
+    jobs_db: str | None = None  # an SQLite file path, or a postgresql:// URL shared by replicas
+    # PostgreSQL jobs: a replica renews its running jobs every lease / 3; a job whose lease has
+    # expired (its replica was killed or lost) is recorded FAILED by any other replica.
+    jobs_lease_s: float = 15.0
     maps: tuple[tuple[str, str], ...] = ()  # (map id, artifact path) loaded at start
     # AnalyzeHistory: records accepted per call (a year of a large operation is about a million).
     max_history_records: int = 2_000_000
@@ -124,6 +130,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest request or response (DISPATCH_MAX_MESSAGE_BYTES)",
     )
     parser.add_argument("--max-orders", type=int, default=int(_env("MAX_ORDERS", str(d.max_orders))), help="(DISPATCH_MAX_ORDERS)")
+    parser.add_argument(
+        "--max-large-orders", type=int, default=int(_env("MAX_LARGE_ORDERS", str(d.max_large_orders))),
+        help="orders accepted by SolveLarge, the chunked request (DISPATCH_MAX_LARGE_ORDERS)",
+    )
+    parser.add_argument(
+        "--max-large-request-bytes", type=int, default=int(_env("MAX_LARGE_REQUEST_BYTES", str(d.max_large_request_bytes))),
+        help="bytes of all of a SolveLarge stream's chunks together (DISPATCH_MAX_LARGE_REQUEST_BYTES)",
+    )
     parser.add_argument("--max-engineers", type=int, default=int(_env("MAX_ENGINEERS", str(d.max_engineers))), help="(DISPATCH_MAX_ENGINEERS)")
     parser.add_argument(
         "--shutdown-grace", type=float, default=float(_env("SHUTDOWN_GRACE_S", str(d.shutdown_grace_s))),
@@ -203,7 +217,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--jobs-db", default=_env("JOBS_DB", "") or None,
-        help="SQLite file keeping solve jobs across restarts (DISPATCH_JOBS_DB); default: memory only",
+        help="where solve jobs are kept across restarts: an SQLite file (one server), or postgresql://user@host:port/db"
+        " shared by every replica (DISPATCH_JOBS_DB); default: memory only",
+    )
+    parser.add_argument(
+        "--jobs-lease", type=float, default=float(_env("JOBS_LEASE_S", str(d.jobs_lease_s))),
+        help="PostgreSQL jobs: seconds after which a running job whose replica stopped renewing it is recorded FAILED"
+        " by another replica (DISPATCH_JOBS_LEASE_S)",
     )
     parser.add_argument(
         "--backend", choices=("local", "ray"), default=_env("BACKEND", d.backend),
@@ -232,6 +252,8 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         max_message_bytes=args.max_message_bytes,
         max_orders=args.max_orders,
         max_engineers=args.max_engineers,
+        max_large_orders=args.max_large_orders,
+        max_large_request_bytes=args.max_large_request_bytes,
         shutdown_grace_s=args.shutdown_grace,
         reflection=args.reflection,
         solver_stop_grace_s=args.solver_stop_grace,
@@ -254,6 +276,7 @@ def from_arguments(args: argparse.Namespace) -> ServerConfig:
         switch_interval_ms=args.switch_interval_ms,
         job_retention_s=args.job_retention,
         jobs_db=args.jobs_db,
+        jobs_lease_s=args.jobs_lease,
         maps=parse_maps(args.maps or []),
         max_history_records=args.max_history_records,
         backend=args.backend,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 from google.type import latlng_pb2
 
 from dispatch_service.api.v1 import dispatch_pb2 as pb
-from dispatch_service.jobs import Job, JobState
+from dispatch_service.jobstore import Job, JobState
 from dispatch_service.scenarios import KpiDelta, PlanDiff, ScenarioSpec
 from dispatch_service.tasks import MatrixTask, Progress
 from geo import TravelResult
@@ -709,6 +710,20 @@ def problem_to_request(problem: Problem) -> pb.SolveRequest:
         m.arrival_shift_cost_per_hour = c.arrival_shift_cost_per_hour
         m.arrival_tolerance.CopyFrom(_dur(c.arrival_tolerance_s))
     return req
+
+
+def response_parts(response: pb.SolveResponse, unassigned_per_part: int) -> Iterator[pb.SolveLargeResponse]:
+    """A ``SolveResponse`` as ``SolveLarge`` sends it: each route, the unassigned orders in
+    batches, then the rest (label, KPIs, stats) as the summary, last. Each part is copied out
+    as it is sent, and the response loses its routes before the summary goes."""
+    for route in response.routes:
+        yield pb.SolveLargeResponse(route=route)
+    unassigned = response.unassigned_orders
+    for start in range(0, len(unassigned), unassigned_per_part):
+        yield pb.SolveLargeResponse(unassigned=pb.UnassignedBatch(orders=unassigned[start:start + unassigned_per_part]))
+    response.ClearField("routes")
+    response.ClearField("unassigned_orders")
+    yield pb.SolveLargeResponse(summary=response)
 
 
 def validated_response(label: str) -> pb.SolveResponse:

@@ -10,6 +10,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from dispatch_service import failures
+from dispatch_service.jobstore import JobsDatabaseUnavailable
 from dispatch_service.workers import QueueFull, SolveAborted, WorkerFailed, WorkerOverrun
 from solver.errors import InvalidProblem, Violation
 
@@ -38,7 +39,7 @@ def status_for(exc: BaseException, request_id: str) -> grpc.Status:
         message = str(exc)
     elif isinstance(exc, failures.NotFound):
         code, message = grpc.StatusCode.NOT_FOUND, str(exc)
-    elif isinstance(exc, (failures.Unavailable, SolveAborted)):
+    elif isinstance(exc, (failures.Unavailable, SolveAborted, JobsDatabaseUnavailable)):
         code, message = grpc.StatusCode.UNAVAILABLE, str(exc)
     elif isinstance(exc, failures.Cancelled):
         code, message = grpc.StatusCode.CANCELLED, str(exc) or "cancelled"

@@ -168,6 +168,10 @@ class ConnectService:
     def analyze_history(self, requests, ctx):
         return self._unary("analyze_history", requests, ctx)
 
+    def solve_large(self, requests, ctx):
+        # Half duplex: every chunk is read before the first part is answered (HTTP/1.1 is fine).
+        return self._stream("solve_large", requests, ctx)
+
 
 class CallGate:
     """A Connect metadata interceptor, run before the request body is read: refuses calls while

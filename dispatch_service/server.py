@@ -25,7 +25,7 @@ from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
 from dispatch_service.app import App, Call
 from dispatch_service.config import ConfigError, ServerConfig
 from dispatch_service.interceptors import RequestContextInterceptor
-from dispatch_service.jobs import JobStore
+from dispatch_service.jobs import open_store
 from dispatch_service.logging_setup import current_request_id
 from dispatch_service.workers import SolverPool
 
@@ -86,6 +86,7 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
     ComputeMatrix = _unary("compute_matrix")
     EstimateArrival = _unary("estimate_arrival")
     AnalyzeHistory = _unary("analyze_history")
+    SolveLarge = _streaming("solve_large")
 
 
 class DispatchServer:
@@ -99,7 +100,7 @@ class DispatchServer:
         self._check_tls()
         _check_address(config.address)
         if config.jobs_db:  # a corrupt database refuses the start before any worker is spawned
-            JobStore(config.jobs_db).close()
+            open_store(config.jobs_db, config.jobs_lease_s).close()
         self.pool = SolverPool(
             workers=config.workers, queue_size=config.queue_size, grace_s=config.solver_stop_grace_s,
             max_worker_rss_mb=config.max_worker_rss_mb, map_paths=dict(config.maps), niceness=config.worker_niceness,

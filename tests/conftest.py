@@ -11,6 +11,7 @@ import pytest
 from dispatch_service.api.v1 import dispatch_pb2_grpc as pb_grpc
 from dispatch_service.config import ServerConfig
 from dispatch_service.server import DispatchServer
+from tests import postgres
 
 
 def start_server(**config) -> DispatchServer:
@@ -35,6 +36,24 @@ def channel(server: DispatchServer) -> Iterator[grpc.Channel]:
 @pytest.fixture(scope="session")
 def stub(channel: grpc.Channel) -> pb_grpc.DispatchServiceStub:
     return pb_grpc.DispatchServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[postgres.Cluster]:
+    """A real PostgreSQL server for the session (Debian's binaries, a throwaway cluster); a
+    missing installation fails the tests that need it (``.ci/run`` installs it)."""
+    try:
+        cluster = postgres.start_cluster()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield cluster
+    postgres.remove(cluster)
+
+
+@pytest.fixture
+def jobs_pg(postgres_cluster: postgres.Cluster) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL server."""
+    return postgres_cluster.new_database()
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0, what: str = "condition") -> None:

@@ -172,6 +172,19 @@ def test_client_streaming_history_is_analysed(served):
     assert int(answer["summary"]["recordsAnalysed"]) == 600
 
 
+def test_a_large_request_in_chunks_over_http(served):
+    """SolveLarge over HTTP/JSON (half duplex: the chunks, then the plan's parts)."""
+    server, _ = served
+    req = small_request()
+    status, _, body = post(server, "SolveLarge", envelopes(*client.large_chunks(req, orders_per_batch=2)),
+                           content_type="application/connect+json")
+    assert status == 200
+    messages, end = read_envelopes(body)
+    assert end == {} and "summary" in messages[-1]
+    plan = client.plan_from_parts(json_format.ParseDict(m, pb.SolveLargeResponse()) for m in messages)
+    assert sum(len(r.visits) for r in plan.routes) == len(req.orders)
+
+
 def test_jobs_start_get_list_and_cancel_over_http(served):
     server, _ = served
     status, _, job = post_json(server, "StartSolve", small_request())

@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .dispatch_pb2 import AnalyzeHistoryRequest, AnalyzeHistoryResponse, CancelSolveRequest, CompareScenariosRequest, CompareScenariosResponse, ComputeMatrixRequest, ComputeMatrixResponse, EstimateArrivalRequest, EstimateArrivalResponse, EvaluatePlanRequest, EvaluatePlanResponse, GetSolveRequest, ListSolvesRequest, ListSolvesResponse, RecommendInsertionRequest, RecommendInsertionResponse, RecommendSlotsRequest, RecommendSlotsResponse, SolveJob, SolveProgress, SolveRequest, SolveResponse
+from .dispatch_pb2 import AnalyzeHistoryRequest, AnalyzeHistoryResponse, CancelSolveRequest, CompareScenariosRequest, CompareScenariosResponse, ComputeMatrixRequest, ComputeMatrixResponse, EstimateArrivalRequest, EstimateArrivalResponse, EvaluatePlanRequest, EvaluatePlanResponse, GetSolveRequest, ListSolvesRequest, ListSolvesResponse, RecommendInsertionRequest, RecommendInsertionResponse, RecommendSlotsRequest, RecommendSlotsResponse, SolveJob, SolveLargeRequest, SolveLargeResponse, SolveProgress, SolveRequest, SolveResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -141,6 +141,22 @@ class DispatchService(Protocol):
         process, admitted like a solve. Errors: INVALID_ARGUMENT for bad options, a batch whose
         columns differ in length, or more records than the server's `--max-history-records`;
         RESOURCE_EXHAUSTED when the worker queue is full (trailer `retry-after-ms`).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def solve_large(self, request: AsyncIterator[SolveLargeRequest], ctx: RequestContext[SolveLargeRequest, SolveLargeResponse], /) -> AsyncIterator[SolveLargeResponse]:
+        """
+        Solve for requests and plans larger than one message (the server's `--max-message-bytes`,
+        32 MiB by default): the client streams the request in chunks (a header, then batches of
+        orders) and the plan comes back as a stream (routes one by one, unassigned orders in
+        batches, then a summary). Admission, validation and the solve are those of `Solve`, on the
+        request the chunks make; field paths in errors are those of that request (`orders[i]`
+        numbers orders across batches in the order they arrive), or `chunks[k]` for a chunk out of
+        place. The server's `--max-large-orders` (default 100,000) replaces `--max-orders` here.
+        Errors: INVALID_ARGUMENT for a stream out of order (no header first, a second header, a
+        header with orders, a batch of more than 5,000 orders) or more orders than allowed, decided
+        as the batches arrive; RESOURCE_EXHAUSTED when the chunks together pass
+        `--max-large-request-bytes` (default 1 GiB), and as for `Solve`.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -300,6 +316,17 @@ class DispatchServiceASGIApplication(ConnectASGIApplication[DispatchService]):
                         stream_type=StreamType.CLIENT_STREAM,
                     ),
                     function=svc.analyze_history,
+                ),
+                "/dispatch.v1.DispatchService/SolveLarge": Endpoint.bidi_stream(
+                    method=MethodInfo(
+                        name="SolveLarge",
+                        service_name="dispatch.v1.DispatchService",
+                        input=SolveLargeRequest,
+                        output=SolveLargeResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.BIDI_STREAM,
+                    ),
+                    function=svc.solve_large,
                 ),
             },
             interceptors=interceptors,
@@ -666,6 +693,39 @@ class DispatchServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    def solve_large(
+        self,
+        request: AsyncIterator[SolveLargeRequest],
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> AsyncIterator[SolveLargeResponse]:
+        """
+        Solve for requests and plans larger than one message (the server's `--max-message-bytes`,
+        32 MiB by default): the client streams the request in chunks (a header, then batches of
+        orders) and the plan comes back as a stream (routes one by one, unassigned orders in
+        batches, then a summary). Admission, validation and the solve are those of `Solve`, on the
+        request the chunks make; field paths in errors are those of that request (`orders[i]`
+        numbers orders across batches in the order they arrive), or `chunks[k]` for a chunk out of
+        place. The server's `--max-large-orders` (default 100,000) replaces `--max-orders` here.
+        Errors: INVALID_ARGUMENT for a stream out of order (no header first, a second header, a
+        header with orders, a batch of more than 5,000 orders) or more orders than allowed, decided
+        as the batches arrive; RESOURCE_EXHAUSTED when the chunks together pass
+        `--max-large-request-bytes` (default 1 GiB), and as for `Solve`.
+        """
+        return self.execute_bidi_stream(
+            request=request,
+            method=MethodInfo(
+                name="SolveLarge",
+                service_name="dispatch.v1.DispatchService",
+                input=SolveLargeRequest,
+                output=SolveLargeResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.BIDI_STREAM,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
 
 class DispatchServiceSync(Protocol):
     """
@@ -771,6 +831,22 @@ class DispatchServiceSync(Protocol):
         process, admitted like a solve. Errors: INVALID_ARGUMENT for bad options, a batch whose
         columns differ in length, or more records than the server's `--max-history-records`;
         RESOURCE_EXHAUSTED when the worker queue is full (trailer `retry-after-ms`).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def solve_large(self, request: Iterator[SolveLargeRequest], ctx: RequestContext[SolveLargeRequest, SolveLargeResponse], /) -> Iterator[SolveLargeResponse]:
+        """
+        Solve for requests and plans larger than one message (the server's `--max-message-bytes`,
+        32 MiB by default): the client streams the request in chunks (a header, then batches of
+        orders) and the plan comes back as a stream (routes one by one, unassigned orders in
+        batches, then a summary). Admission, validation and the solve are those of `Solve`, on the
+        request the chunks make; field paths in errors are those of that request (`orders[i]`
+        numbers orders across batches in the order they arrive), or `chunks[k]` for a chunk out of
+        place. The server's `--max-large-orders` (default 100,000) replaces `--max-orders` here.
+        Errors: INVALID_ARGUMENT for a stream out of order (no header first, a second header, a
+        header with orders, a batch of more than 5,000 orders) or more orders than allowed, decided
+        as the batches arrive; RESOURCE_EXHAUSTED when the chunks together pass
+        `--max-large-request-bytes` (default 1 GiB), and as for `Solve`.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -928,6 +1004,17 @@ class DispatchServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.CLIENT_STREAM,
                     ),
                     function=service.analyze_history,
+                ),
+                "/dispatch.v1.DispatchService/SolveLarge": EndpointSync.bidi_stream(
+                    method=MethodInfo(
+                        name="SolveLarge",
+                        service_name="dispatch.v1.DispatchService",
+                        input=SolveLargeRequest,
+                        output=SolveLargeResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.BIDI_STREAM,
+                    ),
+                    function=service.solve_large,
                 ),
             },
             interceptors=interceptors,
@@ -1290,6 +1377,39 @@ class DispatchServiceClientSync(ConnectClientSync):
                 output=AnalyzeHistoryResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.CLIENT_STREAM,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def solve_large(
+        self,
+        request: Iterator[SolveLargeRequest],
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> Iterator[SolveLargeResponse]:
+        """
+        Solve for requests and plans larger than one message (the server's `--max-message-bytes`,
+        32 MiB by default): the client streams the request in chunks (a header, then batches of
+        orders) and the plan comes back as a stream (routes one by one, unassigned orders in
+        batches, then a summary). Admission, validation and the solve are those of `Solve`, on the
+        request the chunks make; field paths in errors are those of that request (`orders[i]`
+        numbers orders across batches in the order they arrive), or `chunks[k]` for a chunk out of
+        place. The server's `--max-large-orders` (default 100,000) replaces `--max-orders` here.
+        Errors: INVALID_ARGUMENT for a stream out of order (no header first, a second header, a
+        header with orders, a batch of more than 5,000 orders) or more orders than allowed, decided
+        as the batches arrive; RESOURCE_EXHAUSTED when the chunks together pass
+        `--max-large-request-bytes` (default 1 GiB), and as for `Solve`.
+        """
+        return self.execute_bidi_stream(
+            request=request,
+            method=MethodInfo(
+                name="SolveLarge",
+                service_name="dispatch.v1.DispatchService",
+                input=SolveLargeRequest,
+                output=SolveLargeResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.BIDI_STREAM,
             ),
             headers=headers,
             timeout_ms=timeout_ms,

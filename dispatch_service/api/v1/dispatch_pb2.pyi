@@ -1242,6 +1242,36 @@ class EstimateArrivalResponse(_message.Message):
     geometry: str
     def __init__(self, routable: _Optional[bool] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., travel_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., travel_distance_meters: _Optional[int] = ..., geometry: _Optional[str] = ...) -> None: ...
 
+class SolveLargeRequest(_message.Message):
+    __slots__ = ("header", "orders")
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    header: SolveRequest
+    orders: OrderBatch
+    def __init__(self, header: _Optional[_Union[SolveRequest, _Mapping]] = ..., orders: _Optional[_Union[OrderBatch, _Mapping]] = ...) -> None: ...
+
+class OrderBatch(_message.Message):
+    __slots__ = ("orders",)
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    orders: _containers.RepeatedCompositeFieldContainer[Order]
+    def __init__(self, orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ...) -> None: ...
+
+class SolveLargeResponse(_message.Message):
+    __slots__ = ("route", "unassigned", "summary")
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    route: Route
+    unassigned: UnassignedBatch
+    summary: SolveResponse
+    def __init__(self, route: _Optional[_Union[Route, _Mapping]] = ..., unassigned: _Optional[_Union[UnassignedBatch, _Mapping]] = ..., summary: _Optional[_Union[SolveResponse, _Mapping]] = ...) -> None: ...
+
+class UnassignedBatch(_message.Message):
+    __slots__ = ("orders",)
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    orders: _containers.RepeatedCompositeFieldContainer[UnassignedOrder]
+    def __init__(self, orders: _Optional[_Iterable[_Union[UnassignedOrder, _Mapping]]] = ...) -> None: ...
+
 class AnalyzeHistoryRequest(_message.Message):
     __slots__ = ("options", "batch", "label")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]

@@ -100,6 +100,11 @@ class DispatchServiceStub:
                 request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryRequest.SerializeToString,
                 response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryResponse.FromString,
                 _registered_method=True)
+        self.SolveLarge = channel.stream_stream(
+                '/dispatch.v1.DispatchService/SolveLarge',
+                request_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveLargeRequest.SerializeToString,
+                response_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveLargeResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -222,6 +227,23 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SolveLarge(self, request_iterator, context):
+        """Solve for requests and plans larger than one message (the server's `--max-message-bytes`,
+        32 MiB by default): the client streams the request in chunks (a header, then batches of
+        orders) and the plan comes back as a stream (routes one by one, unassigned orders in
+        batches, then a summary). Admission, validation and the solve are those of `Solve`, on the
+        request the chunks make; field paths in errors are those of that request (`orders[i]`
+        numbers orders across batches in the order they arrive), or `chunks[k]` for a chunk out of
+        place. The server's `--max-large-orders` (default 100,000) replaces `--max-orders` here.
+        Errors: INVALID_ARGUMENT for a stream out of order (no header first, a second header, a
+        header with orders, a batch of more than 5,000 orders) or more orders than allowed, decided
+        as the batches arrive; RESOURCE_EXHAUSTED when the chunks together pass
+        `--max-large-request-bytes` (default 1 GiB), and as for `Solve`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -289,6 +311,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.AnalyzeHistory,
                     request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryRequest.FromString,
                     response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryResponse.SerializeToString,
+            ),
+            'SolveLarge': grpc.stream_stream_rpc_method_handler(
+                    servicer.SolveLarge,
+                    request_deserializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveLargeRequest.FromString,
+                    response_serializer=dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveLargeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -643,6 +670,33 @@ class DispatchService:
             '/dispatch.v1.DispatchService/AnalyzeHistory',
             dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryRequest.SerializeToString,
             dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.AnalyzeHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SolveLarge(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/dispatch.v1.DispatchService/SolveLarge',
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveLargeRequest.SerializeToString,
+            dispatch__service_dot_api_dot_v1_dot_dispatch__pb2.SolveLargeResponse.FromString,
             options,
             channel_credentials,
             insecure,
