@@ -88,12 +88,12 @@ def with_service_rules(problem: Problem, seed: int = 0, rules: tuple[str, ...] =
                 # A follow-up of order i, raised with it, due 3-7 days after it.
                 fid = f"{o.id}-FU"
                 if fid not in ids:
-                    orders.append(Order(fid, o.location, 30 * 60, required_skills=o.required_skills,
-                                        create_time_s=o.create_time_s, priority=o.priority,
+                    # A visit planned by rule, not new demand: no creation time, so no response time.
+                    orders.append(Order(fid, o.location, 30 * 60, required_skills=o.required_skills, priority=o.priority,
                                         follow_up=FollowUp(previous_order_id=o.id, same_engineer=SameEngineer.PREFERRED)))
             elif x > 0.95:
                 who = engineers[int(rng.integers(0, len(engineers)))].id
-                orders[i] = replace(o, time_windows=(), sla_deadline_s=None,
+                orders[i] = replace(o, time_windows=(), sla_deadline_s=None, create_time_s=None,
                                     follow_up=FollowUp(previous_end_s=first_start - 3 * DAY_S, previous_engineer_id=who,
                                                        min_delay_s=3 * DAY_S, max_delay_s=3 * DAY_S + days * DAY_S))
     options = problem.options
