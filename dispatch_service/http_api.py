@@ -222,7 +222,17 @@ class HttpApi:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot listen on --http-address {address}: {exc}") from None
         self.port = int(self.server.effective_port)  # type: ignore[union-attr]
-        self._thread = threading.Thread(target=self.server.run, name="http", daemon=True)
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            # ``close`` closes the sockets from another thread: the loop's select can then see a
+            # closed descriptor (EBADF, or -1) on its way out. Anything else is a real failure.
+            if not self._closing:
+                raise
 
     def start(self) -> int:
         self._thread.start()
@@ -231,6 +241,7 @@ class HttpApi:
     def close(self) -> None:
         """Stops listening, then closes the connections still open (browsers keep them alive):
         waitress's loop ends when none is left."""
+        self._closing = True
         self.server.close()
         self.server.task_dispatcher.shutdown()  # type: ignore[union-attr]
         for channel in list(self.server._map.values()):  # type: ignore[union-attr]
