@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from solver import rules
+from solver import plan_rules, rules
 from solver.limits import COST_SCALE
 from solver.model import (
     EngineerUtilization,
@@ -83,28 +83,11 @@ def _service_kpis(problem: Problem, routes: Sequence[Route]) -> dict:
     ftf = problem.options.first_time_fix
     chances = [rules.first_time_fix_probability(problem.orders[v.order_index], problem.engineers[r.engineer_index], ftf, r.end_s)
                for r in routes for v in r.visits]
-    where = {v.order_index: (r, v) for r in routes for v in r.visits}
-    index = {o.id: i for i, o in enumerate(problem.orders)}
-    due = in_window = same = known = 0
-    for i, order in enumerate(problem.orders):
-        f = order.follow_up
-        if f is None:
-            continue
-        due += 1
-        if i not in where:
-            continue
-        route, visit = where[i]
-        if f.previous_end_s is not None:
-            end, first = f.previous_end_s, f.previous_engineer_id
-        elif f.previous_order_id in index and index[f.previous_order_id] in where:
-            first_route, first_visit = where[index[f.previous_order_id]]
-            end, first = first_visit.end_s, first_route.engineer_id
-        else:
-            continue
-        in_window += end + f.min_delay_s <= visit.start_s <= end + f.max_delay_s
-        if first:
-            known += 1
-            same += route.engineer_id == first
+    planned = plan_rules.planned_follow_ups(problem, routes)
+    due = sum(1 for o in problem.orders if o.follow_up is not None)
+    in_window = sum(1 for p in planned if p.in_window)
+    known = [p for p in planned if p.first_engineer_id]
+    same = sum(1 for p in known if p.route.engineer_id == p.first_engineer_id)
     weekly = np.zeros(len(problem.engineers))
     for e, engineer in enumerate(problem.engineers):
         weekly[e] = engineer.worked_this_week_s
@@ -139,7 +122,7 @@ def _service_kpis(problem: Problem, routes: Sequence[Route]) -> dict:
         first_time_fix_target=ftf.target_rate,
         follow_ups_due=due,
         follow_ups_planned_in_window=in_window,
-        follow_up_same_engineer_rate=same / known if known else 1.0,
+        follow_up_same_engineer_rate=same / len(known) if known else 1.0,
         fairness_index=float(weekly.sum() ** 2 / (len(weekly) * square)) if square > 0 else 1.0,
         longest_day_s=max((r.working_s for r in worked), default=0),
         shortest_rest_s=min(rests) if rests else None,

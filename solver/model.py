@@ -94,6 +94,10 @@ class FollowUp:
     same_engineer: SameEngineer = SameEngineer.PREFERRED
     other_engineer_cost: float = 50.0
 
+    def interval(self, first_end_s: int) -> tuple[int, int]:
+        """When the follow-up may start, for a first visit that ended at ``first_end_s``."""
+        return first_end_s + self.min_delay_s, first_end_s + self.max_delay_s
+
 
 @dataclass(frozen=True, slots=True)
 class Order:

@@ -25,7 +25,7 @@ few follow-ups per day that costs little, and the plan returned always keeps the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from solver.model import (
     TimeWindow,
     UnassignedReason,
     ViolationType,
+    Visit,
 )
 from solver.schedule import RuleBook
 from solver.vehicles import Vehicles
@@ -70,7 +71,7 @@ def effective_problem(problem: Problem) -> Problem:
             return
         required = order.required_engineer_ids
         if f.previous_end_s is not None:
-            lo, hi = f.previous_end_s + f.min_delay_s, f.previous_end_s + f.max_delay_s
+            lo, hi = f.interval(f.previous_end_s)
             if f.same_engineer is SameEngineer.REQUIRED and f.previous_engineer_id:
                 required = (f.previous_engineer_id,)
         elif f.previous_order_id in index:
@@ -215,7 +216,7 @@ def enforce(problem: Problem, book: RuleBook, vehicles: Vehicles,
             continue
         v1, k1 = where
         end = timings[v1].service_starts_s[k1] + problem.orders[first].service_duration_s
-        lo, hi = end + f.min_delay_s, end + f.max_delay_s
+        lo, hi = f.interval(end)
         # From here on the follow-up's windows are its interval: every later timing keeps it.
         _narrow(book, follow, lo, hi)
         same = np.flatnonzero(vehicles.engineer == vehicles.engineer[v1]) if f.same_engineer is SameEngineer.REQUIRED else None
@@ -238,7 +239,8 @@ def enforce(problem: Problem, book: RuleBook, vehicles: Vehicles,
         if where is not None:
             end = book.time(where[0], seqs[where[0]]).service_starts_s[where[1]] + problem.orders[first].service_duration_s
             start = book.time(at[0], seqs[at[0]]).service_starts_s[at[1]]
-            ok = end + f.min_delay_s <= start <= end + f.max_delay_s
+            lo, hi = f.interval(end)
+            ok = lo <= start <= hi
         if not ok:
             remove(follow)
             reasons[follow] = UnassignedReason.FOLLOW_UP_WINDOW_UNREACHABLE
@@ -258,7 +260,7 @@ def timed(problem: Problem, book: RuleBook, sequences: Sequence[Sequence[int]]) 
         if f is None or where is None or at is None:
             continue
         end = timings[where[0]].service_starts_s[where[1]] + problem.orders[first].service_duration_s
-        _narrow(book, follow, end + f.min_delay_s, end + f.max_delay_s)
+        _narrow(book, follow, *f.interval(end))
         timings[at[0]] = book.time(at[0], seqs[at[0]])
     return timings
 
@@ -280,7 +282,7 @@ def follow_up_effect(problem: Problem, book: RuleBook, sequences, timings, v: in
         wlo, whi = book.packed[2], book.packed[3]
         saved = wlo[follow].copy(), whi[follow].copy()
         try:
-            _narrow(book, follow, int(end) + f.min_delay_s, int(end) + f.max_delay_s)
+            _narrow(book, follow, *f.interval(int(end)))
             after = book.time(at[0], seqs[at[0]])
         finally:
             wlo[follow], whi[follow] = saved
@@ -381,43 +383,69 @@ def interval_in_plan(problem: Problem, vehicles: Vehicles, sequences, timings, o
             return 1, 0, -1
         end = timings[where[0]].service_starts_s[where[1]] + problem.orders[first].service_duration_s
         engineer = int(vehicles.engineer[where[0]])
-    return end + f.min_delay_s, end + f.max_delay_s, engineer if f.same_engineer is SameEngineer.REQUIRED else -1
+    lo, hi = f.interval(end)
+    return lo, hi, engineer if f.same_engineer is SameEngineer.REQUIRED else -1
 
 
 # ----------------------------------------------------------------------------------------------
 # 3. On any plan
 
 
-def violations(problem: Problem, vehicles: Vehicles, routes: Sequence[Route]) -> list[PlanViolation]:
-    """The cross-route rules and the rest between shifts, checked on a timed plan."""
-    out: list[PlanViolation] = []
+@dataclass(frozen=True)
+class PlannedFollowUp:
+    """A follow-up served by a timed plan, against its first visit."""
+
+    order: int
+    route: Route
+    visit: Visit
+    first_end_s: int | None  # None: the first visit, an order of the request, is not served
+    first_engineer_id: str | None
+    in_window: bool
+
+
+def planned_follow_ups(problem: Problem, routes: Sequence[Route]) -> list[PlannedFollowUp]:
+    """Every follow-up ``routes`` serve, with its first visit's end and engineer (a visit done,
+    or as planned) and whether it starts inside its interval: what ``violations`` and the KPIs
+    read."""
     where = {visit.order_index: (route, visit) for route in routes for visit in route.visits}
     index = {o.id: i for i, o in enumerate(problem.orders)}
+    out = []
     for i, order in enumerate(problem.orders):
         f = order.follow_up
         if f is None or i not in where:
             continue
         route, visit = where[i]
+        end: int | None
         if f.previous_end_s is not None:
-            end, first_engineer = f.previous_end_s, f.previous_engineer_id
+            end, engineer = f.previous_end_s, f.previous_engineer_id
         elif f.previous_order_id in index:
-            j = index[f.previous_order_id]
-            if j not in where:
-                out.append(PlanViolation(ViolationType.FOLLOW_UP_WITHOUT_FIRST_VISIT, order.id, route.engineer_id,
-                                         route.shift_index, 0, f"its first visit '{f.previous_order_id}' is not served"))
-                continue
-            first_route, first_visit = where[j]
-            end, first_engineer = first_visit.end_s, first_route.engineer_id
+            first = where.get(index[f.previous_order_id])
+            end, engineer = (None, None) if first is None else (first[1].end_s, first[0].engineer_id)
         else:
             continue
-        lo, hi = end + f.min_delay_s, end + f.max_delay_s
-        if not lo <= visit.start_s <= hi:
+        inside = end is not None and f.interval(end)[0] <= visit.start_s <= f.interval(end)[1]
+        out.append(PlannedFollowUp(i, route, visit, end, engineer, inside))
+    return out
+
+
+def violations(problem: Problem, vehicles: Vehicles, routes: Sequence[Route]) -> list[PlanViolation]:
+    """The cross-route rules and the rest between shifts, checked on a timed plan."""
+    out: list[PlanViolation] = []
+    for p in planned_follow_ups(problem, routes):
+        order, route, visit, f = problem.orders[p.order], p.route, p.visit, problem.orders[p.order].follow_up
+        assert f is not None
+        if p.first_end_s is None:
+            out.append(PlanViolation(ViolationType.FOLLOW_UP_WITHOUT_FIRST_VISIT, order.id, route.engineer_id,
+                                     route.shift_index, 0, f"its first visit '{f.previous_order_id}' is not served"))
+            continue
+        if not p.in_window:
+            lo, hi = f.interval(p.first_end_s)
             miss = lo - visit.start_s if visit.start_s < lo else visit.start_s - hi
             out.append(PlanViolation(ViolationType.FOLLOW_UP_OUTSIDE_WINDOW, order.id, route.engineer_id, route.shift_index,
-                                     miss, "the follow-up starts outside its interval after the first visit"))
-        if f.same_engineer is SameEngineer.REQUIRED and first_engineer and route.engineer_id != first_engineer:
+                                     int(miss), "the follow-up starts outside its interval after the first visit"))
+        if f.same_engineer is SameEngineer.REQUIRED and p.first_engineer_id and route.engineer_id != p.first_engineer_id:
             out.append(PlanViolation(ViolationType.FOLLOW_UP_OTHER_ENGINEER, order.id, route.engineer_id, route.shift_index,
-                                     0, f"the follow-up must be done by '{first_engineer}', who did the first visit"))
+                                     0, f"the follow-up must be done by '{p.first_engineer_id}', who did the first visit"))
     by_vehicle = {(r.engineer_index, r.shift_index): r for r in routes}
     for key, vs in weeks(problem, vehicles).items():
         total = sum(by_vehicle[(key[0], int(vehicles.shift[v]))].working_s for v in vs
